@@ -1,0 +1,94 @@
+// The classifier's output: what a statement can do, decided from the whole parse tree.
+// Every other layer (policy, approval, GitHub) consumes these types and nothing else
+// from the parser.
+
+/** Ordered from least to most restrictive: the class of a string is its maximum member. */
+export const StatementClass = {
+  read: 'read',
+  session: 'session',
+  write: 'write',
+  invalid: 'invalid',
+  forbidden: 'forbidden',
+} as const;
+export type StatementClass = (typeof StatementClass)[keyof typeof StatementClass];
+
+export const CLASS_RANK: Record<StatementClass, number> = {
+  read: 0,
+  session: 1,
+  write: 2,
+  invalid: 3,
+  forbidden: 4,
+};
+
+export const Risk = { low: 'low', medium: 'medium', high: 'high', critical: 'critical' } as const;
+export type Risk = (typeof Risk)[keyof typeof Risk];
+
+export type Access = 'read' | 'write';
+
+export interface RelationRef {
+  /** Schema as written, or 'public' when unqualified (see `qualified`). */
+  schema: string;
+  name: string;
+  /** Whether the statement named the schema explicitly. */
+  qualified: boolean;
+  access: Access;
+}
+
+/** Machine-readable facts a policy can match on. */
+export const Flag = {
+  noWhere: 'no_where', // UPDATE/DELETE without WHERE
+  modifyingCte: 'modifying_cte', // INSERT/UPDATE/DELETE/MERGE inside WITH
+  explainAnalyze: 'explain_analyze',
+  lockingClause: 'locking_clause', // FOR UPDATE/SHARE/...
+  selectInto: 'select_into',
+  ddl: 'ddl',
+  copyFromStdin: 'copy_from_stdin',
+  copyToStdout: 'copy_to_stdout',
+  unsafeFunction: 'unsafe_function', // a call outside the side-effect-free allowlist
+  transactionControl: 'transaction_control',
+  preparedUnknown: 'prepared_unknown', // EXECUTE / Bind of a name we never saw
+  multiStatement: 'multi_statement',
+} as const;
+export type Flag = (typeof Flag)[keyof typeof Flag];
+
+export interface StatementInfo {
+  /** The statement's own text, cut from the query at the parser's UTF-8 byte offsets. */
+  sql: string;
+  /** Byte offset and length of `sql` within the whole query string (UTF-8). */
+  location: number;
+  length: number;
+  /** AST node name, e.g. 'DeleteStmt', 'SelectStmt'. */
+  kind: string;
+  class: StatementClass;
+  relations: RelationRef[];
+  /** Called functions, schema-qualified when written so, lower-cased as the parser folds them. */
+  functions: string[];
+  flags: Flag[];
+  risk: Risk;
+  reasons: string[];
+  /** libpg-query fingerprint (hex), stable across literal values. */
+  fingerprint: string;
+}
+
+export interface ParseErrorInfo {
+  message: string;
+  /** 1-based character position in the query, as PostgreSQL reports it. */
+  cursorPosition: number;
+}
+
+export interface Classification {
+  class: StatementClass;
+  statements: StatementInfo[];
+  /** Set when class is 'invalid'. */
+  error?: ParseErrorInfo;
+}
+
+/** Classifier options that policy may extend. */
+export interface ClassifierOptions {
+  /** Treat SELECT ... FOR UPDATE/SHARE as a write (default true). */
+  lockingClauseIsWrite?: boolean;
+  /** Extra side-effect-free functions: names ('myschema.fn' or 'fn') or whole schemas ('schema.*'). */
+  safeFunctions?: string[];
+  /** When true, BEGIN ... READ WRITE / SET transaction_read_only = off are forbidden. */
+  forceReadOnly?: boolean;
+}
