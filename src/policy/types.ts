@@ -67,3 +67,13 @@ export interface SessionIdentity {
   /** Client IP address as seen by the proxy. */
   clientAddress: string;
 }
+
+/**
+ * What the proxy consults per statement. Implemented by the policy store, which swaps
+ * in a new policy set atomically on reload. Must be cheap: it runs on every statement.
+ */
+export interface PolicyProvider {
+  decide(session: SessionIdentity, classification: import('../sql/types.js').Classification): Decision;
+  /** Classifier settings the current policy asks for (safe functions, FOR UPDATE, read-only). */
+  classifierOptions(): import('../sql/types.js').ClassifierOptions;
+}
