@@ -21,6 +21,11 @@ export const SqlState = {
   CannotConnectNow: '57P03',
   AdminShutdown: '57P01',
   ProgramLimitExceeded: '54000',
-  /** Sluice: held statement expired before approval. Class 57 (operator intervention). */
-  ApprovalExpired: '57P05',
+  /**
+   * Sluice: a held statement expired before it was approved. Class 57 is "operator
+   * intervention"; subclasses starting with S are implementation-defined (SQL standard),
+   * and PostgreSQL uses none of them.
+   */
+  ApprovalExpired: '57S01',
+  InternalError: 'XX000',
 } as const;

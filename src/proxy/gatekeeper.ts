@@ -1,0 +1,358 @@
+// The gate on a session's client-to-server stream, after authentication.
+//
+// Each client frame is inspected in order. Reads and harmless protocol messages are
+// forwarded as they are. A statement that needs review is held: it and every frame
+// after it wait, in order, until its verdict. Approval forwards the exact held bytes;
+// refusal sends the server a harmless failing substitute (see refusal.ts). Handlers
+// return what to send; the session does the I/O.
+import { FrontendCode } from '../protocol/codes.js';
+import type { Frame } from '../protocol/frontend-framer.js';
+import { decodeBind, decodeFrontend, type BindParams } from '../protocol/frontend-messages.js';
+import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
+import { SqlState } from '../protocol/protocol-error.js';
+import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/types.js';
+import type { Decision, PolicyProvider, SessionIdentity } from '../policy/types.js';
+import type { Classification } from '../sql/types.js';
+import type { Logger } from '../util/log.js';
+import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js';
+import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
+import type { StatementClassifier } from './statement-classifier.js';
+
+export interface Output {
+  server: Buffer[];
+  client: Buffer[];
+}
+
+type Kind = 'simple' | 'extended';
+
+interface Held {
+  frame: Frame;
+  kind: Kind;
+  handle?: HeldHandle;
+  cancelled?: string;
+}
+
+interface Tracker {
+  handle: HeldHandle;
+  staleAfterReady: number;
+  started: number;
+  tags: string[];
+  error?: { code: string; message: string };
+}
+
+export interface GatekeeperDeps {
+  classifier: StatementClassifier;
+  policy: PolicyProvider;
+  gate?: ApprovalGate;
+  identity(): SessionIdentity & { sessionId: string; requester?: string };
+  txStatus(): TxStatus;
+  /** Called with output produced asynchronously (after a verdict). */
+  send(out: Output): void;
+  logger: Logger;
+}
+
+export class Gatekeeper {
+  private held: Held | undefined;
+  private queue: Frame[] = [];
+  private queuedBytes = 0;
+  private syncsSent = 0;
+  private readySeen = 0;
+  private trackers: Tracker[] = [];
+  /** Bind parameters of portals whose statement is not a plain read. */
+  private portals = new Map<string, BindParams>();
+  private closed = false;
+
+  constructor(
+    private readonly deps: GatekeeperDeps,
+    /** Shared with the server observer, which applies the rewrites. */
+    private readonly rewrites: RewriteBook,
+  ) {}
+
+  get holding(): boolean {
+    return this.held !== undefined;
+  }
+
+  get queuedByteCount(): number {
+    return this.queuedBytes;
+  }
+
+  get tracking(): boolean {
+    return this.trackers.length > 0;
+  }
+
+  /** Inspects frames in order; frames after a held one wait in the queue. */
+  process(frames: Frame[], out: Output): void {
+    for (let i = 0; i < frames.length; i++) {
+      if (this.held) {
+        for (; i < frames.length; i++) this.enqueue(frames[i]!);
+        return;
+      }
+      this.inspect(frames[i]!, out);
+    }
+  }
+
+  /** True when every frame could go straight through (no hold began). */
+  private enqueue(frame: Frame): void {
+    this.queue.push(frame);
+    this.queuedBytes += frame.raw.length;
+  }
+
+  private inspect(frame: Frame, out: Output): void {
+    const { classifier } = this.deps;
+    switch (frame.code) {
+      case FrontendCode.Query: {
+        const msg = decodeFrontend(frame);
+        if (msg.type !== 'Query') break;
+        const c = classifier.query(msg.sql);
+        this.gateStatement(frame, 'simple', c, { sql: msg.sql, statementBytes: frame.raw }, out);
+        return;
+      }
+      case FrontendCode.Parse: {
+        const msg = decodeFrontend(frame);
+        if (msg.type === 'Parse') classifier.parse(msg.name, msg.sql);
+        break;
+      }
+      case FrontendCode.Bind: {
+        const msg = decodeFrontend(frame);
+        if (msg.type !== 'Bind') break;
+        classifier.bind(msg.portal, msg.statement);
+        if (classifier.portal(msg.portal).class !== 'read') {
+          // Keep a private copy: the frame references a network buffer.
+          this.portals.set(msg.portal, decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) }));
+        } else {
+          this.portals.delete(msg.portal);
+        }
+        break;
+      }
+      case FrontendCode.Execute: {
+        const msg = decodeFrontend(frame);
+        if (msg.type !== 'Execute') break;
+        const c = classifier.portal(msg.portal);
+        const bind = this.portals.get(msg.portal);
+        const sql =
+          (bind ? classifier.statementText(bind.statement) : undefined) ??
+          c.statements.map((s) => s.sql).join('; ');
+        const stmt: HeldStatement = { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
+        this.gateStatement(frame, 'extended', c, stmt, out);
+        return;
+      }
+      case FrontendCode.Close: {
+        const msg = decodeFrontend(frame);
+        if (msg.type !== 'Close') break;
+        classifier.close(msg.target, msg.name);
+        if (msg.target === 'P') this.portals.delete(msg.name);
+        break;
+      }
+      case FrontendCode.FunctionCall: {
+        const c = classifier.functionCall();
+        this.refuse('simple', forbiddenError(c), out);
+        return;
+      }
+      case FrontendCode.Sync:
+        this.syncsSent++;
+        break;
+      default:
+        // Describe, Flush, Terminate, copy sub-protocol and password messages have no
+        // side effects of their own (COPY FROM was gated at its Query).
+        break;
+    }
+    out.server.push(frame.raw);
+  }
+
+  private gateStatement(frame: Frame, kind: Kind, c: Classification, stmt: HeldStatement, out: Output): void {
+    if (c.class === 'invalid') {
+      this.refuse(kind, {
+        code: SqlState.SyntaxError,
+        message: c.error?.message ?? 'syntax error',
+        ...(c.error?.cursorPosition ? { position: c.error.cursorPosition } : {}),
+      }, out);
+      return;
+    }
+    const decision: Decision = this.deps.policy.decide(this.deps.identity(), c);
+    switch (decision.action) {
+      case 'allow':
+        if (kind === 'simple') this.syncsSent++;
+        out.server.push(frame.raw);
+        return;
+      case 'deny':
+        this.refuse(kind, {
+          code: SqlState.InsufficientPrivilege,
+          message: `Sluice: ${decision.message}`,
+          detail: `Refused by rule ${decision.rule.id}.`,
+        }, out);
+        return;
+      case 'review':
+        this.beginHold(frame, kind, c, decision, stmt, out);
+        return;
+    }
+  }
+
+  private beginHold(
+    frame: Frame,
+    kind: Kind,
+    c: Classification,
+    decision: Extract<Decision, { action: 'review' }>,
+    stmt: HeldStatement,
+    out: Output,
+  ): void {
+    const { gate } = this.deps;
+    const tx = this.deps.txStatus();
+    if (!gate) {
+      this.refuse(kind, { code: SqlState.InsufficientPrivilege, message: 'Sluice: this statement needs approval, and no approval channel is configured' }, out);
+      return;
+    }
+    if (tx !== 'I' && decision.tier.inTransaction === 'deny') {
+      this.refuse(kind, {
+        code: SqlState.InsufficientPrivilege,
+        message: 'Sluice: this statement needs approval and cannot be held inside an open transaction',
+        detail: `Rule ${decision.rule.id} refuses holds inside transactions.`,
+        hint: 'Run it outside BEGIN … COMMIT.',
+      }, out);
+      return;
+    }
+    const held: Held = { frame, kind };
+    this.held = held;
+    const request = buildRequest(stmt, {
+      session: this.deps.identity(),
+      transactionStatus: tx,
+      classification: c,
+      decision,
+      redactParams: decision.redactParams ?? false,
+    });
+    gate.hold(request).then(
+      (handle) => {
+        held.handle = handle;
+        if (this.closed || held.cancelled) handle.cancel(held.cancelled ?? 'client disconnected');
+        else {
+          const notice = noticeResponse({
+            code: '00000',
+            message: `Sluice: statement held for approval as request ${handle.request.id}`,
+            detail: `Rule ${decision.rule.id}; expires ${handle.request.expiresAt}.`,
+            hint: `Approve with: sluice approve ${handle.request.id}`,
+          });
+          this.deps.send({ server: [], client: [notice] });
+        }
+        void handle.verdict.then((v) => this.onVerdict(held, v));
+      },
+      (err: unknown) => {
+        // Fail closed: a request that cannot be recorded is never released.
+        this.deps.logger.error({ err }, 'could not record approval request; refusing statement');
+        this.onVerdict(held, { kind: 'denied', by: 'sluice', reason: 'the approval request could not be recorded' });
+      },
+    );
+  }
+
+  private onVerdict(held: Held, verdict: Verdict): void {
+    if (this.held !== held) return;
+    this.held = undefined;
+    if (this.closed) return;
+    const out: Output = { server: [], client: [] };
+    const id = held.handle?.request.id ?? '(unrecorded)';
+    switch (verdict.kind) {
+      case 'approved':
+        out.server.push(held.frame.raw);
+        if (held.kind === 'simple') this.syncsSent++;
+        if (held.handle) {
+          this.trackers.push({
+            handle: held.handle,
+            staleAfterReady: held.kind === 'simple' ? this.syncsSent : this.syncsSent + 1,
+            started: Date.now(),
+            tags: [],
+          });
+        }
+        break;
+      case 'denied':
+        this.refuse(held.kind, {
+          code: SqlState.InsufficientPrivilege,
+          message: `Sluice: request ${id} was denied by ${verdict.by}: ${verdict.reason}`,
+        }, out);
+        break;
+      case 'expired':
+        this.refuse(held.kind, {
+          code: SqlState.ApprovalExpired,
+          message: `Sluice: request ${id} expired without approval`,
+          hint: 'Ask an owner to approve sooner, or raise the rule\'s timeout.',
+        }, out);
+        break;
+      case 'cancelled':
+        this.refuse(held.kind, {
+          code: SqlState.QueryCanceled,
+          message: 'canceling statement due to user request',
+          detail: `Sluice request ${id} was cancelled: ${verdict.reason}`,
+        }, out);
+        break;
+    }
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.process(queued, out);
+    this.deps.send(out);
+  }
+
+  private refuse(kind: Kind, error: Omit<ErrorFields, 'severity'>, out: Output): void {
+    const nonce = newNonce();
+    if (kind === 'simple') {
+      out.server.push(substituteQuery(nonce));
+      this.syncsSent++;
+      this.rewrites.add({ nonce, error, staleAfterReady: this.syncsSent });
+    } else {
+      out.server.push(substituteExecute(nonce));
+      this.rewrites.add({ nonce, error, staleAfterReady: this.syncsSent + 1 });
+    }
+  }
+
+  /** CancelRequest from the client: true if it cancelled a held statement. */
+  cancelHeld(): boolean {
+    const held = this.held;
+    if (!held) return false;
+    const reason = 'cancelled by the client (CancelRequest)';
+    if (held.handle) held.handle.cancel(reason);
+    else held.cancelled = reason;
+    return true;
+  }
+
+  commandComplete(tag: string): void {
+    this.trackers[0]?.tags.push(tag);
+  }
+
+  serverError(code: string, message: string): void {
+    const t = this.trackers[0];
+    if (t && !t.error) t.error = { code, message };
+  }
+
+  readyForQuery(): void {
+    this.readySeen++;
+    this.rewrites.expire(this.readySeen);
+    while (this.trackers.length > 0 && this.trackers[0]!.staleAfterReady <= this.readySeen) {
+      const t = this.trackers.shift()!;
+      const tag = t.tags.at(-1);
+      const rows = tag ? rowsFromTag(tag) : undefined;
+      t.handle.reportOutcome({
+        ok: !t.error,
+        ...(tag ? { commandTag: tag } : {}),
+        ...(rows !== undefined ? { rows } : {}),
+        durationMs: Date.now() - t.started,
+        ...(t.error ? { error: t.error } : {}),
+      });
+    }
+  }
+
+  /** The client is gone: a held statement is cancelled and never runs. */
+  dispose(): void {
+    this.closed = true;
+    const held = this.held;
+    if (held) {
+      if (held.handle) held.handle.cancel('client disconnected');
+      else held.cancelled = 'client disconnected';
+    }
+    this.queue = [];
+  }
+}
+
+function forbiddenError(c: Classification): Omit<ErrorFields, 'severity'> {
+  const reasons = c.statements.flatMap((s) => s.reasons);
+  return {
+    code: SqlState.InsufficientPrivilege,
+    message: `Sluice: ${reasons[0] ?? 'this statement is forbidden'}`,
+  };
+}

@@ -1,0 +1,15 @@
+// The per-session classifier as the proxy uses it (implemented by src/sql's
+// SessionClassifier). Declared here so the proxy depends on a shape, not on a module.
+import type { Classification, ClassifierOptions } from '../sql/types.js';
+
+export interface StatementClassifier {
+  setOptions(opts: ClassifierOptions): void;
+  query(sql: string): Classification;
+  parse(statementName: string, sql: string): Classification;
+  bind(portalName: string, statementName: string): void;
+  portal(portalName: string): Classification;
+  close(kind: 'S' | 'P', name: string): void;
+  parameterStatus(name: string, value: string): void;
+  functionCall(): Classification;
+  statementText(name: string): string | undefined;
+}
