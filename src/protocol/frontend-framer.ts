@@ -65,9 +65,10 @@ export class FrontendFramer {
       packets.push(packet);
       off += len;
       if (packet.type === 'StartupMessage') this.phase = FramerPhase.messages;
-      if (packet.type === 'CancelRequest') break;
+      // After an encryption request the next bytes may be a TLS handshake, and after a
+      // cancel nothing more is read: the caller decides what the rest means.
+      if (packet.type !== 'StartupMessage') break;
     }
-    // Whatever follows belongs to the typed phase (or, after a cancel, is ignored).
     return { packets, rest: buf.subarray(off) };
   }
 

@@ -119,6 +119,7 @@ export async function connectUpstream(cfg: UpstreamConfig): Promise<net.Socket> 
     const verify = cfg.sslmode === SslMode.verifyCa || cfg.sslmode === SslMode.verifyFull;
     const secure = tls.connect({
       socket: sock,
+      host: cfg.host,
       servername: net.isIP(cfg.host) ? undefined : cfg.host,
       ca: cfg.ca,
       rejectUnauthorized: verify,

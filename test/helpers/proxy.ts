@@ -23,3 +23,14 @@ export function viaProxy(proxy: RunningProxy, database: string, user?: string, p
     database,
   };
 }
+
+/** Sends a CancelRequest on a fresh connection, exactly as libpq does. */
+export async function sendCancel(host: string, port: number, processId: number, secretKey: number): Promise<void> {
+  const net = await import('node:net');
+  const { serialize } = await import('pg-protocol');
+  await new Promise<void>((resolve, reject) => {
+    const s = net.connect({ host, port }, () => s.end(serialize.cancel(processId, secretKey)));
+    s.on('close', () => resolve());
+    s.on('error', reject);
+  });
+}

@@ -61,9 +61,14 @@ function runStartup(bytes: Buffer, cuts: number[]): { packets: StartupPacket[]; 
     const piece = bytes.subarray(prev, cut);
     prev = cut;
     if (f.currentPhase === 'startup') {
-      const r = f.pushStartup(piece);
+      let r = f.pushStartup(piece);
       packets.push(...r.packets);
-      if (r.rest.length > 0 && f.currentPhase === 'messages') frames.push(...f.push(r.rest));
+      // Start-up stops after an encryption request; the caller feeds the rest back.
+      while (r.rest.length > 0 && (f.currentPhase as string) === 'startup' && r.packets.length > 0) {
+        r = f.pushStartup(r.rest);
+        packets.push(...r.packets);
+      }
+      if (r.rest.length > 0 && (f.currentPhase as string) === 'messages') frames.push(...f.push(r.rest));
     } else {
       frames.push(...f.push(piece));
     }
