@@ -355,17 +355,22 @@ export class Session {
     this.close();
   }
 
+  private disposed = false;
+
   close(): void {
-    if (this.state === SessionState.closed && !this.upstream && this.client.destroyed) return;
-    const wasClosed = this.state === SessionState.closed;
     this.state = SessionState.closed;
+    if (this.disposed) return;
+    this.disposed = true;
     this.gatekeeper?.dispose();
     this.unregisterCancel?.();
     this.upstream?.destroy();
     this.upstream = undefined;
-    if (!this.client.writableEnded) this.client.end();
-    setImmediate(() => this.client.destroy());
-    if (!wasClosed) this.opts.onClose(this);
+    // Let a final ErrorResponse flush, but never keep a dead client around.
+    const client = this.client;
+    if (!client.writableEnded) client.end();
+    client.once('finish', () => client.destroy());
+    setTimeout(() => client.destroy(), 1000).unref();
+    this.opts.onClose(this);
   }
 }
 
