@@ -54,6 +54,16 @@ export interface ApprovalVote {
   at: string;
   /** Where it came from: 'local', 'github:review:<id>', 'github:comment:<id>'. */
   source: string;
+  /**
+   * Principals the channel verified for this voter besides the login: '@org/team'
+   * memberships (GitHub), emails. Used to match CODEOWNERS owners and `allOf` groups.
+   */
+  teams?: string[];
+  /**
+   * The channel vouches that this voter stands for every owner (the local channel: the
+   * admin-token holder is the operator). Still one voter toward `approvals`.
+   */
+  anyOwner?: boolean;
 }
 
 export interface ExecutionOutcome {
@@ -102,14 +112,22 @@ export interface ApprovalGate {
 
 export type ResolveResult =
   | { ok: true; request: ApprovalRequest; released: boolean }
-  | { ok: false; code: 'not_found' | 'not_pending' | 'hash_mismatch' | 'forbidden'; message: string };
+  | {
+      ok: false;
+      code: 'not_found' | 'not_pending' | 'hash_mismatch' | 'forbidden';
+      message: string;
+    };
 
 /** What channels (local API/CLI, GitHub) see. */
 export interface ApprovalBroker extends ApprovalGate {
   get(id: string): Promise<ApprovalRequest | undefined>;
-  list(filter?: { status?: RequestStatus }): Promise<ApprovalRequest[]>;
+  /** Newest first. `limit` caps the count (all when omitted). */
+  list(filter?: { status?: RequestStatus; limit?: number }): Promise<ApprovalRequest[]>;
   /** Adds one approval; releases when the tier is met. `bindingHash`, when given, must match. */
-  approve(id: string, vote: Omit<ApprovalVote, 'at'> & { bindingHash?: string }): Promise<ResolveResult>;
+  approve(
+    id: string,
+    vote: Omit<ApprovalVote, 'at'> & { bindingHash?: string },
+  ): Promise<ResolveResult>;
   /** Withdraws a vote (dismissed review, new push). No effect once released. */
   revoke(id: string, by: string, reason: string): Promise<ResolveResult>;
   deny(id: string, by: string, reason: string): Promise<ResolveResult>;
