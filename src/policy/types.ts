@@ -39,6 +39,12 @@ export interface ApprovalTier {
   inTransaction: HeldInTransaction;
   /** GitHub channel used when the App is configured. */
   channel: Channel;
+  /**
+   * Slack incoming webhook to notify about held statements: an https URL, or `env:NAME`
+   * to read it from the environment at send time (see resolveSlackWebhook in
+   * src/policy/slack-webhook.ts). Absent: no Slack notification.
+   */
+  slackWebhook?: string;
 }
 
 /** A resolved owner set for one request path (`requests/<db>/<schema>/<table>/`). */
@@ -47,9 +53,13 @@ export interface PathOwners {
   owners: string[];
 }
 
+/**
+ * `redactParams` (set by the policy evaluator): bound parameter values must not leave the
+ * proxy (approval requests, GitHub, Slack, audit show '[redacted]'). Absent means false.
+ */
 export type Decision =
-  | { action: 'allow'; rule: RuleRef; reasons: string[] }
-  | { action: 'deny'; rule: RuleRef; message: string; reasons: string[] }
+  | { action: 'allow'; rule: RuleRef; reasons: string[]; redactParams?: boolean }
+  | { action: 'deny'; rule: RuleRef; message: string; reasons: string[]; redactParams?: boolean }
   | {
       action: 'review';
       rule: RuleRef;
@@ -57,6 +67,7 @@ export type Decision =
       /** One entry per written relation, owners from CODEOWNERS (may be empty: unowned). */
       paths: PathOwners[];
       reasons: string[];
+      redactParams?: boolean;
     };
 
 /** Who is asking: what the proxy knows of a session when it evaluates a statement. */
@@ -73,7 +84,10 @@ export interface SessionIdentity {
  * in a new policy set atomically on reload. Must be cheap: it runs on every statement.
  */
 export interface PolicyProvider {
-  decide(session: SessionIdentity, classification: import('../sql/types.js').Classification): Decision;
+  decide(
+    session: SessionIdentity,
+    classification: import('../sql/types.js').Classification,
+  ): Decision;
   /** Classifier settings the current policy asks for (safe functions, FOR UPDATE, read-only). */
   classifierOptions(): import('../sql/types.js').ClassifierOptions;
 }

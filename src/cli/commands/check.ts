@@ -1,0 +1,263 @@
+// `sluice check`: validates policies and CODEOWNERS, warns about rules that can never match
+// and reviews nobody can approve, and shows the decision for every statement of SQL files.
+// Exit 0 when valid, 1 when a policy or CODEOWNERS is invalid (or, with --strict, when a
+// reviewed statement has no owner), 2 on usage errors.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { classify, initClassifier } from '../../sql/classify.js';
+import type { Classification, StatementInfo } from '../../sql/types.js';
+import { evaluate } from '../../policy/evaluate.js';
+import { lintPolicy, type PolicyWarning } from '../../policy/lint.js';
+import { formatPolicyError, type PolicyError } from '../../policy/load.js';
+import type { PolicySet } from '../../policy/policy-set.js';
+import type { CodeownersFile } from '../../policy/codeowners.js';
+import {
+  lineOfCharPosition,
+  loadPolicyContext,
+  missingOwners,
+  oneLine,
+  renderTable,
+  reviewOwners,
+  ruleLabel,
+  statementLine,
+} from '../../policy/report.js';
+import type { ApprovalTier, Decision, SessionIdentity } from '../../policy/types.js';
+
+const USAGE = `Usage: sluice check [--policies DIR] [--codeowners FILE] [--json] [--strict]
+                    [--database D] [--user U] [--application A] [--address IP] [SQL files...]
+
+Validates policies/*.yml and CODEOWNERS and prints, for each SQL file, the decision for
+every statement as if the given session ran it (one statement at a time, like psql -f).
+
+  --policies DIR     policy directory (default: policies; built-in defaults if it is missing)
+  --codeowners FILE  CODEOWNERS file (default: .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS)
+  --database D       session database for SQL files (default: postgres)
+  --user U           session role (default: postgres)
+  --application A    session application_name (default: empty)
+  --address IP       client address (default: 127.0.0.1)
+  --json             print the same data as JSON
+  --strict           exit 1 when a reviewed statement has a table without an owner
+Exit status: 0 valid, 1 invalid policy (or --strict failure), 2 usage error.`;
+
+export interface CheckedStatement {
+  line: number;
+  sql: string;
+  kind: string;
+  class: string;
+  decision: Decision['action'];
+  rule: Decision['rule'];
+  owners: string[];
+  paths: { path: string; owners: string[] }[];
+  tier?: ApprovalTier;
+  message?: string;
+  missingOwners?: string;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  exitCode: number;
+  policies: { dir: string; source: 'files' | 'defaults'; files: string[]; rules: number };
+  codeowners?: { path: string; rules: number };
+  session: SessionIdentity;
+  errors: PolicyError[];
+  warnings: PolicyWarning[];
+  notes: string[];
+  files: { file: string; statements: CheckedStatement[] }[];
+}
+
+function checked(line: number, sql: string, c: Classification, d: Decision): CheckedStatement {
+  const st = c.statements[0];
+  const row: CheckedStatement = {
+    line,
+    sql: oneLine(sql, 200),
+    kind: st?.kind ?? '-',
+    class: c.class,
+    decision: d.action,
+    rule: d.rule,
+    owners: reviewOwners(d),
+    paths: d.action === 'review' ? d.paths : [],
+  };
+  if (d.action === 'deny') row.message = d.message;
+  if (d.action === 'review') row.tier = d.tier;
+  const missing = missingOwners(d);
+  if (missing) row.missingOwners = missing;
+  return row;
+}
+
+async function checkSqlFile(
+  file: string,
+  text: string,
+  policy: PolicySet,
+  session: SessionIdentity,
+  codeowners: CodeownersFile | undefined,
+) {
+  const opts = policy.settings.classifier;
+  const whole = classify(text, opts);
+  if (whole.class === 'invalid') {
+    const line = whole.error ? lineOfCharPosition(text, whole.error.cursorPosition) : 1;
+    return [checked(line, text, whole, evaluate(policy, session, whole, codeowners))];
+  }
+  // Each statement on its own, as psql -f and most migration tools send them.
+  return whole.statements.map((st: StatementInfo) => {
+    const alone = classify(st.sql, opts);
+    return checked(
+      statementLine(text, st.location),
+      st.sql,
+      alone,
+      evaluate(policy, session, alone, codeowners),
+    );
+  });
+}
+
+export async function buildCheckReport(opts: {
+  policies?: string;
+  codeowners?: string;
+  strict?: boolean;
+  session: SessionIdentity;
+  sqlFiles: string[];
+}): Promise<CheckReport> {
+  const ctx = await loadPolicyContext({
+    ...(opts.policies ? { policies: opts.policies } : {}),
+    ...(opts.codeowners ? { codeowners: opts.codeowners } : {}),
+  });
+  const report: CheckReport = {
+    ok: ctx.errors.length === 0,
+    exitCode: 0,
+    policies: {
+      dir: opts.policies ?? 'policies',
+      source: ctx.source,
+      files: ctx.policy?.files ?? [],
+      rules: ctx.policy?.rules.length ?? 0,
+    },
+    ...(ctx.codeowners
+      ? { codeowners: { path: ctx.codeowners.path, rules: ctx.codeowners.rules.length } }
+      : {}),
+    session: opts.session,
+    errors: [...ctx.errors],
+    warnings: [],
+    notes: ctx.notes,
+    files: [],
+  };
+  if (ctx.policy && ctx.errors.length === 0) {
+    report.warnings.push(...lintPolicy(ctx.policy, ctx.codeowners));
+    if (opts.sqlFiles.length > 0) await initClassifier();
+    for (const file of opts.sqlFiles) {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (err) {
+        report.errors.push({
+          file,
+          line: 0,
+          column: 0,
+          message: `cannot read: ${(err as Error).message}`,
+        });
+        continue;
+      }
+      const statements = await checkSqlFile(file, text, ctx.policy, opts.session, ctx.codeowners);
+      for (const s of statements) {
+        if (s.missingOwners)
+          report.warnings.push({
+            kind: 'unowned-table',
+            file,
+            line: s.line,
+            message: `reviewed ${s.kind}: ${s.missingOwners}`,
+          });
+      }
+      report.files.push({ file, statements });
+    }
+  }
+  report.ok = report.errors.length === 0;
+  const strictFailure =
+    opts.strict === true &&
+    report.files.some((f) => f.statements.some((s) => s.decision === 'review' && s.missingOwners));
+  report.exitCode = report.ok && !strictFailure ? 0 : 1;
+  return report;
+}
+
+function renderText(r: CheckReport, strict: boolean): string {
+  const out: string[] = [];
+  const where = (w: { file: string; line: number }) =>
+    w.line > 0 ? `${w.file}:${w.line}` : w.file;
+  for (const e of r.errors) out.push(`error: ${formatPolicyError(e)}`);
+  for (const w of r.warnings) out.push(`warning: ${where(w)}: ${w.message}`);
+  for (const n of r.notes) out.push(`note: ${n}`);
+  if (r.ok) {
+    const files = r.policies.files.length > 0 ? ` (${r.policies.files.join(', ')})` : '';
+    out.push(
+      `policies: ${r.policies.source === 'defaults' ? 'built-in defaults' : `${r.policies.files.length} file(s), ${r.policies.rules} rule(s)${files}`}: valid`,
+    );
+    if (r.codeowners)
+      out.push(`CODEOWNERS: ${r.codeowners.path} (${r.codeowners.rules} line(s)): valid`);
+  }
+  const s = r.session;
+  for (const f of r.files) {
+    out.push(
+      '',
+      `${f.file}  (database ${s.database}, user ${s.user}${s.applicationName ? `, application ${s.applicationName}` : ''}, address ${s.clientAddress})`,
+    );
+    const rows = f.statements.map((st) => [
+      `${f.file}:${st.line}`,
+      st.decision,
+      ruleLabel(st.rule),
+      st.decision === 'review' ? (st.owners.length > 0 ? st.owners.join(' ') : '(nobody)') : '-',
+      oneLine(st.sql, 50),
+    ]);
+    out.push(
+      renderTable(['STATEMENT', 'DECISION', 'RULE', 'OWNERS', 'SQL'], rows).replace(/^/gm, '  '),
+    );
+    // Deny messages are long; they go under the table, one per denied statement.
+    for (const st of f.statements)
+      if (st.decision === 'deny') out.push(`  ${f.file}:${st.line}: denied: ${st.message}`);
+  }
+  out.push(
+    '',
+    `${r.errors.length} error(s), ${r.warnings.length} warning(s)${strict && r.exitCode === 1 && r.ok ? '; --strict: a reviewed statement has a table without an owner' : ''}`,
+  );
+  return out.join('\n') + '\n';
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        policies: { type: 'string' },
+        codeowners: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        strict: { type: 'boolean', default: false },
+        database: { type: 'string', default: 'postgres' },
+        user: { type: 'string', default: 'postgres' },
+        application: { type: 'string', default: '' },
+        address: { type: 'string', default: '127.0.0.1' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    process.stderr.write(`sluice check: ${(err as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const v = args.values;
+  if (v.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const report = await buildCheckReport({
+    ...(v.policies ? { policies: v.policies } : {}),
+    ...(v.codeowners ? { codeowners: v.codeowners } : {}),
+    strict: v.strict,
+    session: {
+      database: v.database,
+      user: v.user,
+      applicationName: v.application,
+      clientAddress: v.address,
+    },
+    sqlFiles: args.positionals,
+  });
+  process.stdout.write(
+    v.json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report, v.strict),
+  );
+  return report.exitCode;
+}
