@@ -48,6 +48,8 @@ export interface GatekeeperDeps {
   txStatus(): TxStatus;
   /** Called with output produced asynchronously (after a verdict). */
   send(out: Output): void;
+  /** Whether command tags and errors must be reported (a released statement is running). */
+  trackOutcome(on: boolean): void;
   logger: Logger;
 }
 
@@ -259,6 +261,7 @@ export class Gatekeeper {
             started: Date.now(),
             tags: [],
           });
+          this.deps.trackOutcome(true);
         }
         break;
       case 'denied':
@@ -335,6 +338,7 @@ export class Gatekeeper {
         ...(t.error ? { error: t.error } : {}),
       });
     }
+    if (this.trackers.length === 0) this.deps.trackOutcome(false);
   }
 
   /** The client is gone: a held statement is cancelled and never runs. */

@@ -242,6 +242,9 @@ export class Session {
           }),
           txStatus: () => this.txStatus,
           send: (out) => this.guard(() => this.send(out)),
+          trackOutcome: (on) => {
+            this.observer.trackingOutcome = on;
+          },
           logger: this.log,
         },
         rewrites,

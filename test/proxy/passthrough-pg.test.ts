@@ -87,7 +87,7 @@ describe('node-postgres through the proxy', () => {
     const c = await client();
     try {
       const notices: string[] = [];
-      c.on('notice', (n) => notices.push(n.message));
+      c.on('notice', (n) => notices.push(n.message ?? ''));
       await c.query("DO $$ BEGIN RAISE NOTICE 'hi from plpgsql'; END $$");
       expect(notices).toContain('hi from plpgsql');
       await c.query("SET application_name = 'changed'");
@@ -109,8 +109,8 @@ describe('postgres.js through the proxy', () => {
       results.forEach((r, i) => expect(r[0]!.n).toBe(i));
       const inserts = await Promise.all(Array.from({ length: 200 }, (_, i) => sql`INSERT INTO pipe VALUES (${i})`));
       expect(inserts).toHaveLength(200);
-      const [{ count }] = await sql`SELECT count(*)::int AS count FROM pipe`;
-      expect(count).toBe(200);
+      const rows = await sql`SELECT count(*)::int AS count FROM pipe`;
+      expect(rows[0]!.count).toBe(200);
     } finally {
       await sql.end();
     }

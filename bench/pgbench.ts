@@ -1,0 +1,98 @@
+// `npm run bench`: pgbench select-only, simple and prepared, 8 clients, against a direct
+// connection, Sluice (classifying every statement under the default policy) and a bare
+// Node socket.pipe proxy, interleaved in the same run. Prints TPS and the ratios.
+//
+// Env: ROUNDS (3), DURATION seconds (10), CLIENTS (8), SCALE (10).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import net from 'node:net';
+import { startEmbeddedPostgres } from '../src/cli/embedded-postgres.js';
+import { freePort } from '../src/util/free-port.js';
+import { run } from './run-command.js';
+
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const DURATION = Number(process.env.DURATION ?? 10);
+const CLIENTS = Number(process.env.CLIENTS ?? 8);
+const SCALE = Number(process.env.SCALE ?? 10);
+
+async function waitPort(port: number): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function startChild(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.on('exit', (code) => {
+    if (code && code !== 0) process.stderr.write(`${cmd} ${args.join(' ')} exited with ${code}\n`);
+  });
+  return child;
+}
+
+async function main(): Promise<void> {
+  const pg = await startEmbeddedPostgres({
+    ephemeral: true,
+    maxConnections: 100,
+    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', autovacuum: 'off', shared_buffers: '256MB' },
+  });
+  const children: ChildProcess[] = [];
+  try {
+    const pgEnv = { PGUSER: pg.user, PGPASSWORD: pg.password, PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
+    process.stderr.write(`initialising pgbench scale ${SCALE}…\n`);
+    const init = await run('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', pg.host, '-p', String(pg.port)], pgEnv);
+    if (init.code !== 0) throw new Error(init.stderr);
+
+    const sluicePort = await freePort();
+    const pipePort = await freePort();
+    children.push(
+      startChild(process.execPath, ['dist/src/cli/main.js', 'proxy', '--listen', `127.0.0.1:${sluicePort}`, '--upstream', `postgres://${pg.host}:${pg.port}/postgres`, '--admin', '127.0.0.1:0', '--state', `${pg.dataDir}-state`], { SLUICE_ADMIN_TOKEN: 'bench-admin-token-0123456789' }),
+      startChild(process.execPath, ['bench/nodepipe.mjs'], { LISTEN_PORT: String(pipePort), TARGET_PORT: String(pg.port) }),
+    );
+    await waitPort(sluicePort);
+    await waitPort(pipePort);
+
+    const targets = { direct: pg.port, sluice: sluicePort, nodepipe: pipePort };
+    const workloads = { 'select-simple': ['-S', '-M', 'simple'], 'select-prepared': ['-S', '-M', 'prepared'] };
+    const tps: Record<string, Record<string, number[]>> = {};
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [w, flags] of Object.entries(workloads)) {
+        for (const [t, port] of Object.entries(targets)) {
+          const r = await run('pgbench', ['-n', ...flags, '-c', String(CLIENTS), '-j', '2', '-T', String(DURATION), '-h', '127.0.0.1', '-p', String(port)], pgEnv);
+          const m = /tps = ([\d.]+)/.exec(r.stdout);
+          if (r.code !== 0 || !m) throw new Error(`pgbench ${w} ${t} failed: ${r.stderr}`);
+          ((tps[w] ??= {})[t] ??= []).push(Number(m[1]));
+          process.stderr.write(`round ${round} ${w.padEnd(16)} ${t.padEnd(9)} ${Number(m[1]).toFixed(0)} tps\n`);
+        }
+      }
+    }
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    console.log(`\npgbench -S, ${CLIENTS} clients, ${DURATION}s × ${ROUNDS} rounds, interleaved (scale ${SCALE})\n`);
+    console.log('workload          target       mean tps   ×direct   ×nodepipe');
+    for (const [w, byTarget] of Object.entries(tps)) {
+      const direct = mean(byTarget.direct!);
+      const pipe = mean(byTarget.nodepipe!);
+      for (const [t, xs] of Object.entries(byTarget)) {
+        const m = mean(xs);
+        console.log(`${w.padEnd(17)} ${t.padEnd(10)} ${m.toFixed(0).padStart(10)} ${(m / direct).toFixed(2).padStart(9)} ${(m / pipe).toFixed(2).padStart(11)}`);
+      }
+    }
+    console.log('\nThe bar: sluice ≥ 0.90 × nodepipe. The ambition: pgbouncer (see ../shared/bench for a run with it).');
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await pg.stop();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,187 @@
+// `sluice proxy`: the main job. With no upstream it starts an embedded PostgreSQL in the
+// state folder and uses it for the control schema too, so `npm start` needs nothing else.
+import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { startProxy } from '../../proxy/server.js';
+import { parseUpstreamUrl } from '../../proxy/upstream.js';
+import { PolicyStore } from '../../policy/policy-store.js';
+import { openApprovals } from '../../approval/open-approvals.js';
+import { AdminServer } from '../../admin/admin-server.js';
+import { resolveAdminToken, writeAdminToken } from '../../admin/admin-token.js';
+import { initClassifier } from '../../sql/classify.js';
+import { SessionClassifier } from '../../sql/session-classifier.js';
+import { createLogger } from '../../util/log.js';
+import { parseListen } from '../listen-address.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres.js';
+import { printBanner } from '../banner.js';
+
+const HELP = `Usage: sluice proxy [options]
+
+  --listen HOST:PORT      where clients connect (env SLUICE_LISTEN, default 127.0.0.1:6432)
+  --upstream URL          postgres://host:port/db?sslmode=… (env SLUICE_UPSTREAM);
+                          omitted: start an embedded PostgreSQL under the state folder
+  --policies DIR          policy files (env SLUICE_POLICIES); omitted: built-in defaults
+  --codeowners FILE       CODEOWNERS for table ownership (default: GitHub's lookup order)
+  --tls-cert FILE, --tls-key FILE
+                          terminate TLS for clients (env SLUICE_TLS_CERT / SLUICE_TLS_KEY)
+  --admin HOST:PORT       admin/approvals HTTP listener (env SLUICE_ADMIN_LISTEN, default 127.0.0.1:6480)
+  --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL)
+  --state DIR             state folder (env SLUICE_STATE_DIR, default .sluice)
+  --max-message-size N    largest client message in bytes (default 1073741823)
+  --github-setup          serve the GitHub App setup flow at /probot on the admin listener
+
+GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      options: {
+        listen: { type: 'string' },
+        upstream: { type: 'string' },
+        policies: { type: 'string' },
+        codeowners: { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        admin: { type: 'string' },
+        'control-url': { type: 'string' },
+        state: { type: 'string' },
+        'max-message-size': { type: 'string' },
+        'github-setup': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (err) {
+    process.stderr.write(`sluice proxy: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (args.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const logger = createLogger();
+  const listen = parseListen(args.listen ?? env.SLUICE_LISTEN ?? '127.0.0.1:6432');
+  const admin = parseListen(args.admin ?? env.SLUICE_ADMIN_LISTEN ?? '127.0.0.1:6480');
+  const stateDir = path.resolve(args.state ?? env.SLUICE_STATE_DIR ?? '.sluice');
+  const tlsCert = args['tls-cert'] ?? env.SLUICE_TLS_CERT;
+  const tlsKey = args['tls-key'] ?? env.SLUICE_TLS_KEY;
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
+    process.stderr.write('sluice proxy: --tls-cert and --tls-key go together\n');
+    return 2;
+  }
+  await mkdir(stateDir, { recursive: true });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const shutdown = async () => {
+    for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    let upstreamUrl = args.upstream ?? env.SLUICE_UPSTREAM;
+    let controlUrl = args['control-url'] ?? env.SLUICE_CONTROL_URL;
+    let embedded: RunningPostgres | undefined;
+    if (!upstreamUrl) {
+      process.stderr.write('No upstream configured: starting an embedded PostgreSQL…\n');
+      embedded = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'pgdata'), maxConnections: 600 });
+      cleanups.push(() => embedded!.stop());
+      upstreamUrl = embedded.url('postgres');
+      controlUrl ??= await ensureDatabase(embedded, 'sluice_control');
+    }
+    const upstream = parseUpstreamUrl(upstreamUrl);
+
+    await initClassifier();
+    const policiesDir = args.policies ?? env.SLUICE_POLICIES;
+    const policy = await PolicyStore.open({
+      dir: path.resolve(policiesDir ?? path.join(stateDir, 'no-policies')),
+      defaultsIfMissing: !policiesDir,
+      ...(args.codeowners ? { codeownersFile: args.codeowners } : {}),
+      ...(policiesDir ? {} : { repoRoot: process.cwd() }),
+      logger,
+    });
+    if (policiesDir) policy.watch();
+    cleanups.push(async () => policy.close());
+
+    const approvals = await openApprovals({ ...(controlUrl ? { controlUrl } : {}), stateDir, logger });
+    cleanups.push(() => approvals.close());
+    for (const w of approvals.warnings) process.stderr.write(`warning: ${w}\n`);
+
+    const { token } = resolveAdminToken(env);
+    if (token.length < 16) throw new Error('SLUICE_ADMIN_TOKEN must be at least 16 characters');
+    const tokenFile = await writeAdminToken(stateDir, token);
+    const adminServer = new AdminServer({ broker: approvals.broker, token, host: admin.host, port: admin.port, logger });
+    adminServer.addStatus('policy', () => policy.status());
+    const adminAddr = await adminServer.listen();
+    cleanups.push(() => adminServer.close());
+
+    const githubConfigured = Boolean(env.APP_ID || env.PRIVATE_KEY || env.PRIVATE_KEY_PATH || env.WEBHOOK_SECRET);
+    if (githubConfigured || args['github-setup']) {
+      const { startGitHub } = await import('../../github/start-github.js');
+      const gh = await startGitHub({
+        broker: approvals.broker,
+        policy,
+        audit: approvals.audit,
+        admin: adminServer,
+        logger,
+        env,
+        estimateUrl: upstream.url,
+      });
+      cleanups.push(() => gh.close());
+    }
+
+    await approvals.broker.recover();
+    await approvals.audit.append({ type: 'proxy.started', actor: 'sluice', data: { listen: `${listen.host}:${listen.port}`, upstream: `${upstream.host}:${upstream.port}` } });
+    cleanups.push(async () => {
+      await approvals.audit.append({ type: 'proxy.stopped', actor: 'sluice', data: {} });
+    });
+
+    const proxy = await startProxy({
+      listenHost: listen.host,
+      listenPort: listen.port,
+      upstream,
+      ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
+      ...(args['max-message-size'] ? { maxMessageLength: Number(args['max-message-size']) } : {}),
+      policy,
+      gate: approvals.broker,
+      classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
+      requesterFor: (user) => policy.githubLoginFor(user),
+      logger,
+    });
+    cleanups.push(() => proxy.close());
+
+    process.on('SIGHUP', () => {
+      void policy.reload().then((r) => {
+        void approvals.audit.append({ type: r.ok ? 'policy.reloaded' : 'policy.reload_failed', actor: 'sluice', data: r.ok ? {} : { errors: r.errors } });
+      });
+    });
+    printBanner({ proxy, adminUrl: adminAddr.url, tokenFile, embedded, policySource: policy.status().source, stateDir });
+
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    process.stderr.write('\nShutting down…\n');
+    await shutdown();
+    return 0;
+  } catch (err) {
+    process.stderr.write(`sluice proxy: ${err instanceof Error ? err.message : String(err)}\n`);
+    await shutdown();
+    return 1;
+  }
+}
+
+async function ensureDatabase(pgServer: RunningPostgres, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: pgServer.url('postgres') });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  return pgServer.url(name);
+}
