@@ -54,3 +54,6 @@ export function tokensEqual(given: string, expected: string): boolean {
   const b = createHash('sha256').update(expected).digest();
   return timingSafeEqual(a, b);
 }
+
+/** Where `sluice proxy` notes the control database it made for itself (embedded mode). */
+export const CONTROL_URL_FILE = 'control-url';

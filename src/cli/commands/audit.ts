@@ -1,8 +1,9 @@
 // `sluice audit list|show|verify`: reads the audit log directly from its store (the
 // control database, or the JSONL file), so it works with the proxy stopped.
 import path from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_STATE_DIR } from '../../admin/admin-token.js';
+import { CONTROL_URL_FILE, DEFAULT_STATE_DIR } from '../../admin/admin-token.js';
 import { CliUsageError } from '../../admin/admin-client.js';
 import { openAuditLog } from '../../audit/open-audit-log.js';
 import type { AuditLog, AuditRecord } from '../../audit/audit-types.js';
@@ -85,8 +86,10 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function open(values: Values) {
-  const controlUrl = values['control-url'] ?? process.env.SLUICE_CONTROL_URL;
   const stateDir = values['state-dir'] ?? process.env.SLUICE_STATE_DIR ?? DEFAULT_STATE_DIR;
+  // `npm start` keeps its audit log in the embedded PostgreSQL and notes where.
+  const controlUrl =
+    values['control-url'] ?? process.env.SLUICE_CONTROL_URL ?? (await readControlUrl(stateDir));
   const file = values.file ?? path.join(stateDir, 'audit.jsonl');
   try {
     return await openAuditLog({ ...(controlUrl ? { controlUrl } : {}), file, readOnly: true });
@@ -170,4 +173,12 @@ function parseLimit(s: string | undefined): number {
   if (s === undefined) return 100;
   if (!/^[1-9]\d*$/.test(s)) throw new CliUsageError('--limit: a positive integer');
   return Number(s);
+}
+
+async function readControlUrl(stateDir: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path.join(stateDir, CONTROL_URL_FILE), 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }

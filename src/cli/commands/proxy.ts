@@ -1,7 +1,7 @@
 // `sluice proxy`: the main job. With no upstream it starts an embedded PostgreSQL in the
 // state folder and uses it for the control schema too, so `npm start` needs nothing else.
 import { parseArgs } from 'node:util';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { startProxy } from '../../proxy/server.js';
@@ -9,7 +9,7 @@ import { parseUpstreamUrl } from '../../proxy/upstream.js';
 import { PolicyStore } from '../../policy/policy-store.js';
 import { openApprovals } from '../../approval/open-approvals.js';
 import { AdminServer } from '../../admin/admin-server.js';
-import { resolveAdminToken, writeAdminToken } from '../../admin/admin-token.js';
+import { CONTROL_URL_FILE, resolveAdminToken, writeAdminToken } from '../../admin/admin-token.js';
 import { initClassifier } from '../../sql/classify.js';
 import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger } from '../../util/log.js';
@@ -86,10 +86,14 @@ export async function run(argv: string[]): Promise<number> {
     let embedded: RunningPostgres | undefined;
     if (!upstreamUrl) {
       process.stderr.write('No upstream configured: starting an embedded PostgreSQL…\n');
-      embedded = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'pgdata'), maxConnections: 600 });
+      embedded = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'pgdata'), maxConnections: 600, ownSignals: true });
       cleanups.push(() => embedded!.stop());
       upstreamUrl = embedded.url('postgres');
-      controlUrl ??= await ensureDatabase(embedded, 'sluice_control');
+      if (!controlUrl) {
+        controlUrl = await ensureDatabase(embedded, 'sluice_control');
+        // So `sluice audit` finds the embedded control database without flags.
+        await writeFile(path.join(stateDir, CONTROL_URL_FILE), controlUrl + '\n', { mode: 0o600 });
+      }
     }
     const upstream = parseUpstreamUrl(upstreamUrl);
 
