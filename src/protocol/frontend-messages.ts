@@ -145,6 +145,13 @@ export function decodeFrontend(frame: Frame, encoding: BufferEncoding = 'utf8'):
   throw new ProtocolError(SqlState.ProtocolViolation, `invalid frontend message type ${code}`);
 }
 
+/** Portal and statement names of a Bind, without reading its parameters (the hot path). */
+export function decodeBindTarget(frame: Frame, encoding: BufferEncoding = 'utf8'): { portal: string; statement: string } {
+  const r = new Reader(frame.raw, 'Bind', encoding);
+  const portal = r.cstring();
+  return { portal, statement: r.cstring() };
+}
+
 export interface BindParams {
   portal: string;
   statement: string;

@@ -7,7 +7,7 @@
 // return what to send; the session does the I/O.
 import { FrontendCode } from '../protocol/codes.js';
 import type { Frame } from '../protocol/frontend-framer.js';
-import { decodeBind, decodeFrontend, type BindParams } from '../protocol/frontend-messages.js';
+import { decodeBind, decodeBindTarget, decodeFrontend, type BindParams } from '../protocol/frontend-messages.js';
 import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
 import { SqlState } from '../protocol/protocol-error.js';
 import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/types.js';
@@ -44,7 +44,10 @@ export interface GatekeeperDeps {
   classifier: StatementClassifier;
   policy: PolicyProvider;
   gate?: ApprovalGate;
-  identity(): SessionIdentity & { sessionId: string; requester?: string };
+  /** The session as policy sees it: a live object, not copied per statement. */
+  identity: SessionIdentity;
+  /** The session as an approval request records it. */
+  requestIdentity(): SessionIdentity & { sessionId: string; requester?: string };
   txStatus(): TxStatus;
   /** Called with output produced asynchronously (after a verdict). */
   send(out: Output): void;
@@ -106,7 +109,7 @@ export class Gatekeeper {
         const msg = decodeFrontend(frame);
         if (msg.type !== 'Query') break;
         const c = classifier.query(msg.sql);
-        this.gateStatement(frame, 'simple', c, { sql: msg.sql, statementBytes: frame.raw }, out);
+        this.gateStatement(frame, 'simple', c, () => ({ sql: msg.sql, statementBytes: frame.raw }), out);
         return;
       }
       case FrontendCode.Parse: {
@@ -115,8 +118,7 @@ export class Gatekeeper {
         break;
       }
       case FrontendCode.Bind: {
-        const msg = decodeFrontend(frame);
-        if (msg.type !== 'Bind') break;
+        const msg = decodeBindTarget(frame);
         classifier.bind(msg.portal, msg.statement);
         if (classifier.portal(msg.portal).class !== 'read') {
           // Keep a private copy: the frame references a network buffer.
@@ -130,11 +132,13 @@ export class Gatekeeper {
         const msg = decodeFrontend(frame);
         if (msg.type !== 'Execute') break;
         const c = classifier.portal(msg.portal);
-        const bind = this.portals.get(msg.portal);
-        const sql =
-          (bind ? classifier.statementText(bind.statement) : undefined) ??
-          c.statements.map((s) => s.sql).join('; ');
-        const stmt: HeldStatement = { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
+        const stmt = (): HeldStatement => {
+          const bind = this.portals.get(msg.portal);
+          const sql =
+            (bind ? classifier.statementText(bind.statement) : undefined) ??
+            c.statements.map((s) => s.sql).join('; ');
+          return { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
+        };
         this.gateStatement(frame, 'extended', c, stmt, out);
         return;
       }
@@ -161,7 +165,8 @@ export class Gatekeeper {
     out.server.push(frame.raw);
   }
 
-  private gateStatement(frame: Frame, kind: Kind, c: Classification, stmt: HeldStatement, out: Output): void {
+  /** `stmt` is only built when the statement is held: reads pay nothing for it. */
+  private gateStatement(frame: Frame, kind: Kind, c: Classification, stmt: () => HeldStatement, out: Output): void {
     if (c.class === 'invalid') {
       this.refuse(kind, {
         code: SqlState.SyntaxError,
@@ -170,7 +175,7 @@ export class Gatekeeper {
       }, out);
       return;
     }
-    const decision: Decision = this.deps.policy.decide(this.deps.identity(), c);
+    const decision: Decision = this.deps.policy.decide(this.deps.identity, c);
     switch (decision.action) {
       case 'allow':
         if (kind === 'simple') this.syncsSent++;
@@ -184,7 +189,7 @@ export class Gatekeeper {
         }, out);
         return;
       case 'review':
-        this.beginHold(frame, kind, c, decision, stmt, out);
+        this.beginHold(frame, kind, c, decision, stmt(), out);
         return;
     }
   }
@@ -215,7 +220,7 @@ export class Gatekeeper {
     const held: Held = { frame, kind };
     this.held = held;
     const request = buildRequest(stmt, {
-      session: this.deps.identity(),
+      session: this.deps.requestIdentity(),
       transactionStatus: tx,
       classification: c,
       decision,
@@ -237,14 +242,21 @@ export class Gatekeeper {
         void handle.verdict.then((v) => this.onVerdict(held, v));
       },
       (err: unknown) => {
-        // Fail closed: a request that cannot be recorded is never released.
+        // Fail closed: a request that cannot be recorded is never released. The broker's
+        // own refusals (HoldRefusedError: justification missing, shutting down) are meant
+        // for the client; any other failure is logged and shown generically.
+        if (err instanceof Error && err.name === 'HoldRefusedError') {
+          this.onVerdict(held, { kind: 'refused', message: err.message });
+          return;
+        }
         this.deps.logger.error({ err }, 'could not record approval request; refusing statement');
         this.onVerdict(held, { kind: 'denied', by: 'sluice', reason: 'the approval request could not be recorded' });
       },
     );
   }
 
-  private onVerdict(held: Held, verdict: Verdict): void {
+  /** `refused`: the broker would not hold it (nothing was recorded). */
+  private onVerdict(held: Held, verdict: Verdict | { kind: 'refused'; message: string }): void {
     if (this.held !== held) return;
     this.held = undefined;
     if (this.closed) return;
@@ -276,6 +288,9 @@ export class Gatekeeper {
           message: `Sluice: request ${id} expired without approval`,
           hint: 'Ask an owner to approve sooner, or raise the rule\'s timeout.',
         }, out);
+        break;
+      case 'refused':
+        this.refuse(held.kind, { code: SqlState.InsufficientPrivilege, message: `Sluice: ${verdict.message}` }, out);
         break;
       case 'cancelled':
         this.refuse(held.kind, {

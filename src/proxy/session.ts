@@ -235,11 +235,11 @@ export class Session {
           classifier: this.classifier,
           policy: this.opts.policy,
           gate: this.opts.gate,
-          identity: () => ({
-            ...this.identity,
-            sessionId: this.id,
-            ...(this.opts.requesterFor?.(this.identity.user) ? { requester: this.opts.requesterFor(this.identity.user)! } : {}),
-          }),
+          identity: this.identity,
+          requestIdentity: () => {
+            const requester = this.opts.requesterFor?.(this.identity.user);
+            return { ...this.identity, sessionId: this.id, ...(requester ? { requester } : {}) };
+          },
           txStatus: () => this.txStatus,
           send: (out) => this.guard(() => this.send(out)),
           trackOutcome: (on) => {
