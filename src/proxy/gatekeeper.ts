@@ -18,6 +18,9 @@ import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
 
+/** A Flush ('H') message. */
+const FLUSH = Buffer.from([0x48, 0, 0, 0, 4]);
+
 export interface Output {
   server: Buffer[];
   client: Buffer[];
@@ -66,6 +69,7 @@ export class Gatekeeper {
   /** Bind parameters of portals whose statement is not a plain read. */
   private portals = new Map<string, BindParams>();
   private closed = false;
+  private authReadySkipped = false;
 
   constructor(
     private readonly deps: GatekeeperDeps,
@@ -156,6 +160,7 @@ export class Gatekeeper {
       }
       case FrontendCode.Sync:
         this.syncsSent++;
+        classifier.sync();
         break;
       default:
         // Describe, Flush, Terminate, copy sub-protocol and password messages have no
@@ -219,6 +224,11 @@ export class Gatekeeper {
     }
     const held: Held = { frame, kind };
     this.held = held;
+    // The server buffers its answers to an extended-protocol batch until Sync or Flush;
+    // the Sync is now queued behind the held statement, so without this Flush the
+    // answers to the reads ahead of it would wait for the verdict too. Flush has no
+    // other effect (it is ignored in COPY and while the server skips to Sync).
+    out.server.push(FLUSH);
     const request = buildRequest(stmt, {
       session: this.deps.requestIdentity(),
       transactionStatus: tx,
@@ -338,7 +348,20 @@ export class Gatekeeper {
     if (t && !t.error) t.error = { code, message };
   }
 
+  /** Any ErrorResponse from the server (the classifier learns its batch failed). */
+  serverFailed(): void {
+    this.deps.classifier.serverError();
+  }
+
   readyForQuery(): void {
+    // The classifier wants every one, the start-up's included (it skips that one itself).
+    this.deps.classifier.readyForQuery();
+    // The gatekeeper starts at AuthenticationOk: the first ReadyForQuery ends start-up and
+    // answers no client message, so it is not counted against Syncs and Queries.
+    if (!this.authReadySkipped) {
+      this.authReadySkipped = true;
+      return;
+    }
     this.readySeen++;
     this.rewrites.expire(this.readySeen);
     while (this.trackers.length > 0 && this.trackers[0]!.staleAfterReady <= this.readySeen) {

@@ -14,6 +14,8 @@ export interface ServerEvents {
   authenticationOk(): void;
   commandComplete(tag: string): void;
   error(code: string, message: string): void;
+  /** Any ErrorResponse at all, ours to rewrite or not: part of the current batch did not run. */
+  failed(): void;
 }
 
 const AUTH_OK = 0;
@@ -45,6 +47,7 @@ export class ServerObserver implements BackendHandler {
       case BackendCode.CommandComplete:
         return this.trackingOutcome ? MessageAction.observe : MessageAction.pass;
       case BackendCode.ErrorResponse:
+        this.events.failed();
         if (this.rewrites.size > 0) return MessageAction.hold;
         return this.trackingOutcome ? MessageAction.observe : MessageAction.pass;
       case BackendCode.Authentication:

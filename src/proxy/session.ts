@@ -92,6 +92,7 @@ export class Session {
       authenticationOk: () => this.onAuthenticated(rewrites),
       commandComplete: (tag) => this.gatekeeper?.commandComplete(tag),
       error: (code, message) => this.gatekeeper?.serverError(code, message),
+      failed: () => this.gatekeeper?.serverFailed(),
     });
     this.scanner = new BackendScanner(this.observer);
     socket.setNoDelay(true);

@@ -12,4 +12,12 @@ export interface StatementClassifier {
   parameterStatus(name: string, value: string): void;
   functionCall(): Classification;
   statementText(name: string): string | undefined;
+  /**
+   * Batch boundaries, so that what a name holds is only taken as settled once the server
+   * ran the batch that defined it: the client's Sync, and the server's ReadyForQuery and
+   * ErrorResponse (every one, including a refusal's substitute), in stream order.
+   */
+  sync(): void;
+  readyForQuery(): void;
+  serverError(): void;
 }
