@@ -48,6 +48,12 @@ export const Flag = {
   transactionControl: 'transaction_control',
   preparedUnknown: 'prepared_unknown', // EXECUTE / Bind of a name we never saw
   multiStatement: 'multi_statement',
+  /** Not parsed: longer than the synchronous limit (see classifyAsync) or the hard cap. */
+  oversized: 'oversized',
+  /** The server reported a setting that makes it read SQL text differently from our parser. */
+  parserMismatch: 'parser_mismatch',
+  /** SET/RESET or set_config(): changes a run-time setting of the session. */
+  settingChange: 'setting_change',
 } as const;
 export type Flag = (typeof Flag)[keyof typeof Flag];
 
@@ -68,7 +74,33 @@ export interface StatementInfo {
   reasons: string[];
   /** libpg-query fingerprint (hex), stable across literal values. */
   fingerprint: string;
+  /**
+   * For EXECUTE, FETCH/MOVE and protocol Executes resolved by a SessionClassifier: the
+   * text of the prepared statement or cursor query that actually runs (for approvers).
+   */
+  resolvedSql?: string;
+  /** What the statement does to per-session names; consumed by SessionClassifier. */
+  effect?: SessionEffect;
 }
+
+/**
+ * Session-level name effects (prepared statements, cursors) of one statement, computed
+ * without session state so they can be cached with the classification.
+ */
+export type SessionEffect =
+  /** PREPARE name AS inner: `statement` is the classification of the inner statement. */
+  | { type: 'prepare'; name: string; statement: StatementInfo }
+  /** EXECUTE name, or EXPLAIN [ANALYZE] EXECUTE name. */
+  | { type: 'execute'; name: string; paramsClass: StatementClass }
+  | { type: 'deallocate'; name: string | null }
+  /** DECLARE name CURSOR FOR inner. */
+  | { type: 'declare'; name: string; hold: boolean; statement: StatementInfo }
+  /** FETCH / MOVE: runs more of the cursor's query. */
+  | { type: 'fetch'; name: string }
+  | { type: 'close'; name: string | null }
+  | { type: 'discard'; all: boolean }
+  /** COMMIT / ROLLBACK / PREPARE TRANSACTION: non-holdable cursors and portals end. */
+  | { type: 'transaction_end' };
 
 export interface ParseErrorInfo {
   message: string;
@@ -91,4 +123,20 @@ export interface ClassifierOptions {
   safeFunctions?: string[];
   /** When true, BEGIN ... READ WRITE / SET transaction_read_only = off are forbidden. */
   forceReadOnly?: boolean;
+}
+
+/** Process-wide classifier tuning (see configureClassifier in classify.ts). */
+export interface ClassifierConfig {
+  /** Entries in the LRU cache of classifications (default 2000; 0 disables it). */
+  cacheSize?: number;
+  /** Texts longer than this (UTF-8 bytes) are not cached (default 64 KiB). */
+  cacheMaxBytes?: number;
+  /**
+   * Texts longer than this are never parsed on the calling thread: classify() returns a
+   * fail-closed 'write' (flag oversized) and classifyAsync() parses them in a worker
+   * thread (default 64 KiB, about 30 ms of parsing).
+   */
+  syncMaxBytes?: number;
+  /** Texts longer than this are not parsed at all, even in the worker (default 64 MiB). */
+  hardMaxBytes?: number;
 }

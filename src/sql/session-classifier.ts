@@ -1,0 +1,296 @@
+// Per-connection classification: what EXECUTE, FETCH and protocol Executes actually run
+// depends on what this session prepared and declared, and the server's reported
+// settings decide whether our parser still reads SQL the way the server does.
+//
+// The proxy calls query() for a simple Query, parse()/bind()/portal()/close() for the
+// extended protocol, parameterStatus() for every ParameterStatus, and, for exact
+// tracking of names across batches, sync() on the client's Sync plus readyForQuery()
+// and serverError() for the server's ReadyForQuery and ErrorResponse (see
+// session-names.ts for why; without them reused names are judged more strictly).
+import { classify, classifyAsync } from './classify.js';
+import { classificationOf, mergeInfos, resolvedInfo } from './info-merge.js';
+import { ParserAgreement } from './parser-agreement.js';
+import { SessionNames, type Entry } from './session-names.js';
+import { unknownCursorReason, unknownPreparedReason } from './session-rules.js';
+import { Flag, type Classification, type ClassifierOptions, type StatementInfo } from './types.js';
+
+type Mode = 'certain' | 'possible';
+
+export class SessionClassifier {
+  private opts: ClassifierOptions;
+  private readonly names = new SessionNames();
+  private readonly agreement = new ParserAgreement();
+
+  constructor(opts: ClassifierOptions = {}) {
+    this.opts = freezeOptions(opts);
+  }
+
+  /** Policy reload: later statements are classified with the new options. */
+  setOptions(opts: ClassifierOptions): void {
+    this.opts = freezeOptions(opts);
+  }
+
+  /** A simple-protocol Query message. */
+  query(sql: string): Classification {
+    return this.runQuery(this.agreement.check(sql, classify(sql, this.opts)));
+  }
+
+  /** query() for texts of any size: long ones are parsed off the event loop. */
+  async queryAsync(sql: string): Promise<Classification> {
+    const c = await classifyAsync(sql, this.opts);
+    return this.runQuery(this.agreement.check(sql, c));
+  }
+
+  /** Extended-protocol Parse ('' is the unnamed statement, replaced by every Parse). */
+  parse(statementName: string, sql: string): Classification {
+    return this.runParse(statementName, sql, this.agreement.check(sql, classify(sql, this.opts)));
+  }
+
+  async parseAsync(statementName: string, sql: string): Promise<Classification> {
+    const c = await classifyAsync(sql, this.opts);
+    return this.runParse(statementName, sql, this.agreement.check(sql, c));
+  }
+
+  bind(portalName: string, statementName: string): void {
+    const entries = this.names.lookup('S', statementName);
+    this.names.set('P', portalName, entries.length > 0 ? entries : null);
+  }
+
+  /** An Execute of a portal: what it runs; an unknown portal is a write, never a read. */
+  portal(portalName: string): Classification {
+    const entries = this.names.lookup('P', portalName);
+    if (entries.length === 0) return unknownPortal(portalName);
+    const resolved = entries.map((e) => this.resolveAll(e.classification, 'possible'));
+    const out = resolved.length === 1 ? resolved[0]! : mergeClassifications(resolved, portalName);
+    return this.agreement.gate(out);
+  }
+
+  close(kind: 'S' | 'P', name: string): void {
+    this.names.set(kind, name, null);
+  }
+
+  /** The client sent Sync: the batch of extended-protocol messages is complete. */
+  sync(): void {
+    this.names.closeBatch();
+  }
+
+  /**
+   * The server sent ReadyForQuery. Call it for every one, including the one that ends
+   * the start-up (which is skipped). Missing calls only make names stricter; calls for
+   * ReadyForQuery messages caused by something the classifier did not see (a query the
+   * proxy sent on its own) must not be made.
+   */
+  readyForQuery(): void {
+    this.names.readyForQuery();
+  }
+
+  /** The server sent ErrorResponse: part of the current batch did not run. */
+  serverError(): void {
+    this.names.serverError();
+  }
+
+  parameterStatus(name: string, value: string): void {
+    this.agreement.parameterStatus(name, value);
+  }
+
+  /** The FunctionCall ('F') message calls a function by OID: Sluice cannot see what it does. */
+  functionCall(): Classification {
+    // The proxy refuses it by sending the server a failing substitute: one ReadyForQuery.
+    if (this.names.inBatch) this.names.expectReady();
+    else this.names.closeBatch();
+    return {
+      class: 'forbidden',
+      statements: [
+        {
+          sql: '',
+          location: 0,
+          length: 0,
+          kind: 'FunctionCall',
+          class: 'forbidden',
+          relations: [],
+          functions: [],
+          flags: [],
+          risk: 'critical',
+          reasons: [
+            'the FunctionCall protocol message calls a function by OID, which Sluice cannot check',
+          ],
+          fingerprint: '',
+        },
+      ],
+    };
+  }
+
+  /** The text a prepared statement holds (for approvers); several texts if ambiguous. */
+  statementText(name: string): string | undefined {
+    const entries = this.names.lookup('S', name);
+    if (entries.length === 0) return undefined;
+    return [...new Set(entries.map((e) => e.sql))].join('\n-- or --\n');
+  }
+
+  private runQuery(c: Classification): Classification {
+    const inBatch = this.names.inBatch;
+    if (inBatch) this.names.expectReady();
+    const statements = c.statements.map((s) => {
+      const r = this.resolve(s);
+      this.apply(s, 'certain');
+      return r;
+    });
+    if (!inBatch) this.names.closeBatch();
+    return classificationOf(statements, c.error);
+  }
+
+  private runParse(name: string, sql: string, c: Classification): Classification {
+    this.names.set('S', name, this.redefined(name, { classification: c, sql, holdable: false }));
+    return this.resolveAll(c, null);
+  }
+
+  /**
+   * A named prepared statement cannot be redefined while it exists: the server rejects the
+   * second Parse or PREPARE ("already exists") and keeps the first, which outlives even a
+   * rolled-back transaction. So whatever the name may still hold stays a candidate beside
+   * the new text (fail closed); only the unnamed statement is replaced by every Parse.
+   */
+  private redefined(name: string, entry: Entry): Entry[] {
+    return name === '' ? [entry] : [...this.names.lookup('S', name), entry];
+  }
+
+  /** Resolves each statement; with a mode, also applies its name effects. */
+  private resolveAll(c: Classification, mode: Mode | null): Classification {
+    const statements = c.statements.map((s) => {
+      const r = this.resolve(s);
+      if (mode) this.apply(s, mode);
+      return r;
+    });
+    return classificationOf(statements, c.error);
+  }
+
+  private resolve(s: StatementInfo): StatementInfo {
+    const e = s.effect;
+    if (e?.type === 'execute') {
+      const targets = this.names.lookup('S', e.name).flatMap((x) => x.classification.statements);
+      if (targets.length === 0) return s;
+      const target = mergeInfos(
+        targets,
+        `prepared statement ${e.name} may be any of several statements`,
+      );
+      return resolvedInfo(
+        s,
+        target,
+        e.paramsClass,
+        unknownPreparedReason(e.name),
+        `runs prepared statement ${e.name}`,
+      );
+    }
+    if (e?.type === 'fetch') {
+      const targets = this.names.lookup('P', e.name).flatMap((x) => x.classification.statements);
+      if (targets.length === 0) return s;
+      const target = mergeInfos(targets, `cursor ${e.name} may be any of several queries`);
+      return resolvedInfo(
+        s,
+        target,
+        'read',
+        unknownCursorReason(e.name),
+        `runs more of cursor ${e.name}`,
+      );
+    }
+    return s;
+  }
+
+  private apply(s: StatementInfo, mode: Mode): void {
+    const e = s.effect;
+    if (!e) return;
+    const put = (space: 'S' | 'P', name: string, entry: Entry): void => {
+      if (mode === 'certain')
+        this.names.set(space, name, space === 'S' ? this.redefined(name, entry) : [entry]);
+      else this.names.add(space, name, entry);
+    };
+    switch (e.type) {
+      case 'prepare':
+        put('S', e.name, {
+          classification: classificationOf([e.statement]),
+          sql: e.statement.sql,
+          holdable: false,
+        });
+        return;
+      case 'declare':
+        put('P', e.name, {
+          classification: classificationOf([e.statement]),
+          sql: e.statement.sql,
+          holdable: e.hold,
+        });
+        return;
+      case 'execute':
+      case 'fetch':
+        return;
+      case 'deallocate':
+      case 'close':
+      case 'discard':
+      case 'transaction_end':
+        // Removals through a portal may not have happened: never applied (fail closed).
+        if (mode === 'certain') this.remove(e);
+        return;
+    }
+  }
+
+  private remove(
+    e: Extract<
+      NonNullable<StatementInfo['effect']>,
+      { type: 'deallocate' | 'close' | 'discard' | 'transaction_end' }
+    >,
+  ): void {
+    switch (e.type) {
+      case 'deallocate':
+        if (e.name === null) this.names.clear('S');
+        else this.names.set('S', e.name, null);
+        return;
+      case 'close':
+        if (e.name === null) this.names.clear('P');
+        else this.names.set('P', e.name, null);
+        return;
+      case 'discard':
+        this.names.clear('S');
+        this.names.clear('P');
+        return;
+      case 'transaction_end':
+        this.names.clear('P', (entry) => entry.holdable);
+        return;
+    }
+  }
+}
+
+function freezeOptions(opts: ClassifierOptions): ClassifierOptions {
+  return Object.freeze({
+    ...opts,
+    ...(opts.safeFunctions
+      ? { safeFunctions: Object.freeze([...opts.safeFunctions]) as string[] }
+      : {}),
+  });
+}
+
+function unknownPortal(name: string): Classification {
+  const shown = name === '' ? 'the unnamed portal' : `portal ${name}`;
+  return {
+    class: 'write',
+    statements: [
+      {
+        sql: '',
+        location: 0,
+        length: 0,
+        kind: 'Execute',
+        class: 'write',
+        relations: [],
+        functions: [],
+        flags: [Flag.preparedUnknown],
+        risk: 'medium',
+        reasons: [`Execute of ${shown}, which was not bound in this session, so it may write`],
+        fingerprint: '',
+      },
+    ],
+  };
+}
+
+function mergeClassifications(all: Classification[], portalName: string): Classification {
+  const infos = all.flatMap((c) => c.statements);
+  const shown = portalName === '' ? 'the unnamed portal' : `portal ${portalName}`;
+  return classificationOf([mergeInfos(infos, `${shown} may run any of several statements`)]);
+}

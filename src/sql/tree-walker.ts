@@ -1,0 +1,305 @@
+// Walks every field of every node of a raw parse tree (iteratively: a hostile query can
+// nest deeper than the JavaScript stack) and collects what the statement rules need:
+// relations and their access, function and operator calls, nested data-modifying
+// statements, locking clauses, SELECT INTO, and anything the walker does not know.
+// Unknown node types and unknown fields are collected, never skipped: the rules turn
+// them into a write (fail closed), so a libpg-query upgrade cannot open a hole.
+import {
+  functionDisplayName,
+  judgeFunction,
+  judgeOperator,
+  type FunctionVerdict,
+} from './function-rules.js';
+import { nodeFields, type FieldKind } from './node-schema.js';
+import { judgeSetting, splitListSetting, type SettingValue } from './setting-rules.js';
+import {
+  ANALYZER_ONLY,
+  DML,
+  OPERATOR_EXPR_KINDS,
+  WRITE_TARGET_FIELD,
+  isObject,
+  str,
+  stringList,
+  constString,
+} from './tree-nodes.js';
+import { CLASS_RANK, type Access, type RelationRef, type StatementClass } from './types.js';
+
+export { constString, stringList };
+
+export interface DmlFact {
+  kind: string;
+  /** Below the top-level statement (in a CTE, a rule action, COPY (...), PREPARE...). */
+  nested: boolean;
+  inCte: boolean;
+  /** UPDATE/DELETE without WHERE (WHERE CURRENT OF counts as a WHERE). */
+  noWhere: boolean;
+}
+
+export interface WalkFacts {
+  relations: RelationRef[];
+  functions: string[];
+  /** Most restrictive class implied by calls (functions, operators, set_config). */
+  callClass: StatementClass;
+  /** A call judged write (not allowlisted / known writer): flag unsafe_function. */
+  unsafeCall: boolean;
+  settingChange: boolean;
+  callReasons: string[];
+  dml: DmlFact[];
+  /** Statement node kinds found below the top, other than DML and SELECT. */
+  nestedStatements: string[];
+  locking: boolean;
+  selectInto: boolean;
+  unknown: string[];
+}
+
+interface Frame {
+  type: string;
+  body: unknown;
+  access: Access;
+  depth: number;
+  inCte: boolean;
+}
+
+type Body = Record<string, unknown>;
+
+export function walkStatement(
+  kind: string,
+  body: unknown,
+  opts: { safeFunctions?: readonly string[]; topAccess: Access },
+): WalkFacts {
+  const facts: WalkFacts = {
+    relations: [],
+    functions: [],
+    callClass: 'read',
+    unsafeCall: false,
+    settingChange: false,
+    callReasons: [],
+    dml: [],
+    nestedStatements: [],
+    locking: false,
+    selectInto: false,
+    unknown: [],
+  };
+  const relationKeys = new Set<string>();
+  const cteNames = new Set<string>();
+  const safe = opts.safeFunctions ?? [];
+  const stack: Frame[] = [{ type: kind, body, access: opts.topAccess, depth: 0, inCte: false }];
+
+  const noteCall = (display: string, verdict: FunctionVerdict): void => {
+    if (!facts.functions.includes(display)) facts.functions.push(display);
+    if (verdict.class === 'read') return;
+    if (CLASS_RANK[verdict.class] > CLASS_RANK[facts.callClass]) facts.callClass = verdict.class;
+    if (verdict.class === 'write') facts.unsafeCall = true;
+    if (!facts.callReasons.includes(verdict.reason)) facts.callReasons.push(verdict.reason);
+  };
+
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const fields = nodeFields(frame.type);
+    if (!fields || ANALYZER_ONLY.has(frame.type) || !isObject(frame.body)) {
+      facts.unknown.push(frame.type);
+      continue;
+    }
+    const b = frame.body;
+    const isStatement = frame.type.endsWith('Stmt');
+    if (isStatement && frame.depth > 0) {
+      if (DML.has(frame.type)) {
+        facts.dml.push({
+          kind: frame.type,
+          nested: true,
+          inCte: frame.inCte,
+          noWhere: noWhere(frame.type, b),
+        });
+      } else if (frame.type !== 'SelectStmt') {
+        facts.nestedStatements.push(frame.type);
+      }
+    } else if (isStatement && DML.has(frame.type)) {
+      facts.dml.push({
+        kind: frame.type,
+        nested: false,
+        inCte: false,
+        noWhere: noWhere(frame.type, b),
+      });
+    }
+    visitSpecial(frame, b);
+    const target = WRITE_TARGET_FIELD[frame.type];
+    const childDepth = isStatement ? frame.depth + 1 : frame.depth;
+    // Pushed last-first so that the stack visits fields in source order.
+    const entries = Object.entries(b);
+    for (let k = entries.length - 1; k >= 0; k--) {
+      const [field, value] = entries[k]!;
+      const fk = fields.get(field);
+      if (!fk) {
+        if (typeof value === 'object' && value !== null)
+          facts.unknown.push(`${frame.type}.${field}`);
+        continue;
+      }
+      let access: Access = frame.access;
+      if (target !== undefined) access = field === target ? 'write' : 'read';
+      else if (frame.type === 'CopyStmt' && field === 'relation')
+        access = b.is_from ? 'write' : 'read';
+      else if (frame.type === 'CopyStmt') access = 'read';
+      const inCte = frame.inCte || frame.type === 'CommonTableExpr';
+      pushField(
+        stack,
+        fk,
+        value,
+        { access, depth: childDepth, inCte },
+        facts,
+        `${frame.type}.${field}`,
+      );
+    }
+  }
+  return facts;
+
+  function visitSpecial(frame: Frame, b: Body): void {
+    switch (frame.type) {
+      case 'RangeVar': {
+        const name = str(b.relname);
+        const schemaName = str(b.schemaname);
+        if (frame.access === 'read' && !schemaName && cteNames.has(name)) return;
+        const schema = schemaName || (b.relpersistence === 't' ? 'pg_temp' : 'public');
+        const key = `${schema}\u0000${name}\u0000${frame.access}`;
+        if (!relationKeys.has(key)) {
+          relationKeys.add(key);
+          facts.relations.push({
+            schema,
+            name,
+            qualified: Boolean(schemaName),
+            access: frame.access,
+          });
+        }
+        return;
+      }
+      case 'SelectStmt':
+      case 'InsertStmt':
+      case 'UpdateStmt':
+      case 'DeleteStmt':
+      case 'MergeStmt': {
+        // CTE names are known before the FROM clause that uses them is visited.
+        const ctes = (b.withClause as Body | undefined)?.ctes;
+        if (Array.isArray(ctes)) {
+          for (const c of ctes) {
+            const cte = (c as Body).CommonTableExpr as Body | undefined;
+            if (cte && typeof cte.ctename === 'string') cteNames.add(cte.ctename);
+          }
+        }
+        if (frame.type === 'SelectStmt') {
+          if (b.intoClause) facts.selectInto = true;
+          if (Array.isArray(b.lockingClause) && b.lockingClause.length > 0) facts.locking = true;
+        }
+        return;
+      }
+      case 'FuncCall': {
+        const parts = stringList(b.funcname);
+        const verdict = judgeFunction(parts, safe);
+        const display = functionDisplayName(parts);
+        if (verdict.setConfig) {
+          facts.settingChange = true;
+          noteCall(display, setConfigVerdict(b.args));
+        } else noteCall(display, verdict);
+        return;
+      }
+      case 'A_Expr': {
+        if (OPERATOR_EXPR_KINDS.has(str(b.kind))) noteOperator(stringList(b.name));
+        return;
+      }
+      case 'SortBy': {
+        if (Array.isArray(b.useOp)) noteOperator(stringList(b.useOp));
+        return;
+      }
+      case 'RangeTableSample': {
+        const parts = stringList(b.method);
+        noteCall(`tablesample ${functionDisplayName(parts)}`, judgeFunction(parts, safe));
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  function noteOperator(parts: string[]): void {
+    const verdict = judgeOperator(parts, safe);
+    if (verdict.class !== 'read') noteCall(`operator(${parts.join('.')})`, verdict);
+  }
+
+  function setConfigVerdict(args: unknown): FunctionVerdict {
+    const list = Array.isArray(args) ? args : [];
+    const name = constString(list[0]);
+    const value = constString(list[1]);
+    if (name === undefined) {
+      return {
+        class: 'forbidden',
+        reason: 'set_config() with a setting name Sluice cannot see (it could be role)',
+      };
+    }
+    const lower = name.toLowerCase();
+    const v: SettingValue =
+      value === undefined
+        ? { kind: 'unknown' }
+        : { kind: 'values', values: lower === 'search_path' ? splitListSetting(value) : [value] };
+    const s = judgeSetting(name, v);
+    return { class: s.class, reason: `set_config('${name}', ...): ${s.reason}` };
+  }
+}
+
+function pushField(
+  stack: Frame[],
+  fk: FieldKind,
+  value: unknown,
+  ctx: { access: Access; depth: number; inCte: boolean },
+  facts: WalkFacts,
+  where: string,
+): void {
+  switch (fk.kind) {
+    case 'scalar':
+      return;
+    case 'node':
+      pushWrapped(stack, value, ctx, facts, where);
+      return;
+    case 'nodes':
+      if (!Array.isArray(value)) {
+        facts.unknown.push(where);
+        return;
+      }
+      for (let i = value.length - 1; i >= 0; i--) pushWrapped(stack, value[i], ctx, facts, where);
+      return;
+    case 'struct':
+      stack.push({ type: fk.type, body: value, ...ctx });
+      return;
+    case 'structs':
+      if (!Array.isArray(value)) {
+        facts.unknown.push(where);
+        return;
+      }
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ type: fk.type, body: value[i], ...ctx });
+      return;
+  }
+}
+
+function pushWrapped(
+  stack: Frame[],
+  value: unknown,
+  ctx: { access: Access; depth: number; inCte: boolean },
+  facts: WalkFacts,
+  where: string,
+): void {
+  if (!isObject(value)) {
+    facts.unknown.push(where);
+    return;
+  }
+  const keys = Object.keys(value);
+  // A NIL inside a node list (RangeFunction's missing column definitions) is {}.
+  if (keys.length === 0) return;
+  if (keys.length !== 1) {
+    facts.unknown.push(`${where}{${keys.join(',')}}`);
+    return;
+  }
+  const type = keys[0]!;
+  stack.push({ type, body: value[type], ...ctx });
+}
+
+function noWhere(kind: string, b: Body): boolean {
+  return (kind === 'UpdateStmt' || kind === 'DeleteStmt') && !b.whereClause;
+}

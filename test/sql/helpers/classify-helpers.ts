@@ -1,0 +1,15 @@
+// Short forms for classifier tests.
+import { classify } from '../../../src/sql/classify.js';
+import type { ClassifierOptions, StatementInfo } from '../../../src/sql/types.js';
+
+export function classOf(sql: string, opts?: ClassifierOptions): string {
+  return classify(sql, opts).class;
+}
+
+/** The only statement of `sql` (fails the test if there are several). */
+export function only(sql: string, opts?: ClassifierOptions): StatementInfo {
+  const c = classify(sql, opts);
+  if (c.statements.length !== 1)
+    throw new Error(`expected one statement, got ${c.statements.length}: ${sql}`);
+  return c.statements[0]!;
+}
