@@ -15767,8 +15767,8 @@ var require_cache = __commonJS({
        * @returns {requestResponseList}
        */
       #batchCacheOperations(operations) {
-        const cache2 = this.#relevantRequestResponseList;
-        const backupCache = [...cache2];
+        const cache = this.#relevantRequestResponseList;
+        const backupCache = [...cache];
         const addedItems = [];
         const resultList = [];
         try {
@@ -15795,9 +15795,9 @@ var require_cache = __commonJS({
                 return [];
               }
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert2(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
             } else if (operation.type === "put") {
               if (operation.response == null) {
@@ -15827,11 +15827,11 @@ var require_cache = __commonJS({
               }
               requestResponses = this.#queryCache(operation.request);
               for (const requestResponse of requestResponses) {
-                const idx = cache2.indexOf(requestResponse);
+                const idx = cache.indexOf(requestResponse);
                 assert2(idx !== -1);
-                cache2.splice(idx, 1);
+                cache.splice(idx, 1);
               }
-              cache2.push([operation.request, operation.response]);
+              cache.push([operation.request, operation.response]);
               addedItems.push([operation.request, operation.response]);
             }
             resultList.push([operation.request, operation.response]);
@@ -16005,13 +16005,13 @@ var require_cachestorage = __commonJS({
         if (options.cacheName != null) {
           if (this.#caches.has(options.cacheName)) {
             const cacheList = this.#caches.get(options.cacheName);
-            const cache2 = new Cache(kConstruct, cacheList);
-            return await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            return await cache.match(request2, options);
           }
         } else {
           for (const cacheList of this.#caches.values()) {
-            const cache2 = new Cache(kConstruct, cacheList);
-            const response = await cache2.match(request2, options);
+            const cache = new Cache(kConstruct, cacheList);
+            const response = await cache.match(request2, options);
             if (response !== void 0) {
               return response;
             }
@@ -16041,12 +16041,12 @@ var require_cachestorage = __commonJS({
         webidl.argumentLengthCheck(arguments, 1, prefix);
         cacheName = webidl.converters.DOMString(cacheName, prefix, "cacheName");
         if (this.#caches.has(cacheName)) {
-          const cache3 = this.#caches.get(cacheName);
-          return new Cache(kConstruct, cache3);
+          const cache2 = this.#caches.get(cacheName);
+          return new Cache(kConstruct, cache2);
         }
-        const cache2 = [];
-        this.#caches.set(cacheName, cache2);
-        return new Cache(kConstruct, cache2);
+        const cache = [];
+        this.#caches.set(cacheName, cache);
+        return new Cache(kConstruct, cache);
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#cache-storage-delete
@@ -32622,6 +32622,7 @@ function scanTokens(sql) {
 
 // src/sql/command-names.ts
 var NAMES = {
+  SelectStmt: "SELECT",
   CreateStmt: "CREATE TABLE",
   IndexStmt: "CREATE INDEX",
   ViewStmt: "CREATE VIEW",
@@ -32733,7 +32734,12 @@ var Flag = {
 };
 
 // src/sql/risk.ts
-var CRITICAL_KINDS = /* @__PURE__ */ new Set(["DropdbStmt", "DropOwnedStmt", "ReassignOwnedStmt", "DropRoleStmt"]);
+var CRITICAL_KINDS = /* @__PURE__ */ new Set([
+  "DropdbStmt",
+  "DropOwnedStmt",
+  "ReassignOwnedStmt",
+  "DropRoleStmt"
+]);
 var HIGH_KINDS = /* @__PURE__ */ new Set([
   "DropStmt",
   "TruncateStmt",
@@ -32786,14 +32792,17 @@ function writeRisk(v, b) {
   if (CRITICAL_KINDS.has(v.kind) || (v.kind === "DropStmt" || v.kind === "TruncateStmt") && cascade) {
     return "critical";
   }
-  if (v.flags.has(Flag.noWhere) || HIGH_KINDS.has(v.kind) || destructiveAlter(v.kind, b)) return "high";
+  if (v.flags.has(Flag.noWhere) || HIGH_KINDS.has(v.kind) || destructiveAlter(v.kind, b))
+    return "high";
   if (LOW_KINDS.has(v.kind)) return "low";
   const onlyLocking = v.kind === "SelectStmt" && v.flags.has(Flag.lockingClause) && !v.flags.has(Flag.unsafeFunction) && !v.flags.has(Flag.modifyingCte) && !v.flags.has(Flag.selectInto);
   return onlyLocking ? "low" : "medium";
 }
 function destructiveAlter(kind, b) {
   if (kind !== "AlterTableStmt" || !Array.isArray(b.cmds)) return false;
-  return b.cmds.some((c) => DESTRUCTIVE_ALTER.has(String(c.AlterTableCmd?.subtype)));
+  return b.cmds.some(
+    (c) => DESTRUCTIVE_ALTER.has(String(c.AlterTableCmd?.subtype))
+  );
 }
 
 // src/sql/utf8.ts
@@ -32891,27 +32900,32 @@ function encodingHasBackslashBytes(encoding) {
 }
 function splitListSetting(value) {
   const out = [];
-  let cur = "";
-  let quoted = false;
-  let sawQuote = false;
-  for (let i = 0; i < value.length; i++) {
-    const ch = value[i];
-    if (quoted) {
-      if (ch === '"' && value[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') {
-      quoted = true;
-      sawQuote = true;
-    } else if (ch === ",") {
-      if (cur.trim() !== "" || sawQuote) out.push(sawQuote ? cur : cur.trim().toLowerCase());
-      cur = "";
-      sawQuote = false;
-    } else cur += ch;
+  let i = 0;
+  const skipSpace = () => {
+    while (i < value.length && /\s/.test(value[i])) i++;
+  };
+  while (i < value.length) {
+    skipSpace();
+    if (i >= value.length) break;
+    let item = "";
+    if (value[i] === '"') {
+      for (i++; i < value.length; i++) {
+        if (value[i] === '"' && value[i + 1] === '"') {
+          item += '"';
+          i++;
+        } else if (value[i] === '"') {
+          i++;
+          break;
+        } else item += value[i];
+      }
+      while (i < value.length && value[i] !== ",") i++;
+    } else {
+      while (i < value.length && value[i] !== ",") item += value[i++];
+      item = item.trim().toLowerCase();
+    }
+    out.push(item);
+    i++;
   }
-  if (cur.trim() !== "" || sawQuote) out.push(sawQuote ? cur : cur.trim().toLowerCase());
   return out;
 }
 function searchPathShadowsCatalog(schemas) {
@@ -32934,18 +32948,19 @@ function parserMismatch(name, value) {
       return void 0;
   }
 }
-function judgeSetting(rawName, value, opts = {}) {
+function judgeSetting(rawName, value) {
   const name = rawName.toLowerCase();
   const forbid = (reason) => ({ class: "forbidden", reason });
+  const verb = value.kind === "default" ? "resets" : "sets";
   switch (name) {
     case "role":
     case "session_authorization":
       return forbid(`changing ${name} is refused: Sluice decides by the connection's own identity`);
     case "transaction_read_only":
     case "default_transaction_read_only": {
-      if (value.kind === "values" && value.values.length === 1 && parseBool(value.values[0]) === true) {
+      const only = value.kind === "values" && value.values.length === 1 ? value.values[0] : void 0;
+      if (only !== void 0 && parseBool(only) === true)
         return { class: "session", reason: `sets ${name} on` };
-      }
       return forbid(`turning off (or resetting) ${name} is refused`);
     }
     case "standard_conforming_strings":
@@ -32956,16 +32971,11 @@ function judgeSetting(rawName, value, opts = {}) {
         if (name === "search_path") return { class: "session", reason: "resets search_path" };
         return forbid(`resetting ${name} could select a value Sluice's parser cannot follow`);
       }
-      const joined = name === "search_path" ? value.values.map(quoteIdent).join(", ") : value.values.join(", ");
-      const mismatch = name === "search_path" ? searchPathShadowsCatalog(value.values.map((v) => v)) ? `search_path ${joined} puts pg_catalog after another schema` : void 0 : parserMismatch(name, joined);
-      if (mismatch) return forbid(mismatch);
-      return { class: "session", reason: `sets ${name}` };
+      const mismatch = name === "search_path" ? searchPathShadowsCatalog(value.values) ? `search_path ${value.values.map(quoteIdent).join(", ")} puts pg_catalog after another schema` : void 0 : parserMismatch(name, value.values.join(", "));
+      return mismatch ? forbid(mismatch) : { class: "session", reason: `sets ${name}` };
     }
     default:
-      if (value.kind === "unknown") {
-        return { class: "session", reason: `sets ${name}` };
-      }
-      return { class: "session", reason: value.kind === "default" ? `resets ${name}` : `sets ${name}` };
+      return { class: "session", reason: `${verb} ${name}` };
   }
 }
 function quoteIdent(s) {
@@ -32974,10 +32984,16 @@ function quoteIdent(s) {
 function judgeReadWrite(where, readOnly, opts) {
   if (readOnly !== false) return { class: "session", reason: `${where}` };
   if (where === "SET SESSION CHARACTERISTICS") {
-    return { class: "forbidden", reason: "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE turns off default_transaction_read_only" };
+    return {
+      class: "forbidden",
+      reason: "SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE turns off default_transaction_read_only"
+    };
   }
   if (opts.forceReadOnly) {
-    return { class: "forbidden", reason: `${where} ... READ WRITE is refused: the policy forces read-only transactions` };
+    return {
+      class: "forbidden",
+      reason: `${where} ... READ WRITE is refused: the policy forces read-only transactions`
+    };
   }
   return { class: "session", reason: `${where} READ WRITE` };
 }
@@ -33524,7 +33540,9 @@ var SOURCE = `
   xml_is_well_formed_content xml_is_well_formed_document xml_out xml_recv xml_send xmlagg
   xmlcomment xmlconcat2 xmlexists xmltext xmlvalidate xpath xpath_exists
 `;
-var BUILTIN_SAFE_FUNCTIONS = new Set(SOURCE.split(/\s+/).filter(Boolean));
+var BUILTIN_SAFE_FUNCTIONS = new Set(
+  SOURCE.split(/\s+/).filter(Boolean)
+);
 var VOLATILE_SAFE_FUNCTIONS = new Set(
   `array_sample array_shuffle clock_timestamp currval lastval gen_random_uuid uuidv4 uuidv7 random
   random_normal setseed timeofday pg_database_size pg_indexes_size pg_relation_size pg_table_size
@@ -33604,7 +33622,11 @@ var WRITERS = /* @__PURE__ */ new Map([
 ]);
 var PREFIX_RULES = [
   { prefix: "dblink", class: "forbidden", reason: "connects to another server (dblink)" },
-  { prefix: "lo_", class: "write", reason: "works on large objects, which read-only mode does not protect" },
+  {
+    prefix: "lo_",
+    class: "write",
+    reason: "works on large objects, which read-only mode does not protect"
+  },
   { prefix: "pg_advisory", class: "write", reason: "takes or releases an advisory lock" },
   { prefix: "pg_try_advisory", class: "write", reason: "takes an advisory lock" },
   { prefix: "pg_stat_reset", class: "write", reason: "resets statistics" }
@@ -33619,7 +33641,8 @@ function judgeFunction(parts, safeFunctions = []) {
   const forbidden = FORBIDDEN.get(name);
   if (forbidden) return { class: "forbidden", reason: `${shown} ${forbidden}` };
   for (const rule of PREFIX_RULES) {
-    if (name.startsWith(rule.prefix)) return { class: rule.class, reason: `${shown} ${rule.reason}` };
+    if (name.startsWith(rule.prefix))
+      return { class: rule.class, reason: `${shown} ${rule.reason}` };
   }
   const writer = WRITERS.get(name);
   if (writer) return { class: "write", reason: `${shown} ${writer}` };
@@ -33975,75 +33998,20 @@ function nodeFields(type) {
   return schema.get(type);
 }
 
-// src/sql/tree-walker.ts
-var ANALYZER_ONLY = /* @__PURE__ */ new Set([
-  "Var",
-  "Param",
-  "Aggref",
-  "WindowFunc",
-  "WindowFuncRunCondition",
-  "SubscriptingRef",
-  "FuncExpr",
-  "OpExpr",
-  "DistinctExpr",
-  "NullIfExpr",
-  "ScalarArrayOpExpr",
-  "SubPlan",
-  "AlternativeSubPlan",
-  "FieldSelect",
-  "FieldStore",
-  "RelabelType",
-  "CoerceViaIO",
-  "ArrayCoerceExpr",
-  "ConvertRowtypeExpr",
-  "CollateExpr",
-  "CaseTestExpr",
-  "ArrayExpr",
-  "RowCompareExpr",
-  "CoerceToDomain",
-  "CoerceToDomainValue",
-  "NextValueExpr",
-  "InferenceElem",
-  "ReturningExpr",
-  "TargetEntry",
-  "RangeTblRef",
-  "FromExpr",
-  "OnConflictExpr",
-  "Query",
-  "RangeTblEntry",
-  "RTEPermissionInfo",
-  "RangeTblFunction",
-  "TableSampleClause",
-  "WithCheckOption",
-  "SortGroupClause",
-  "WindowClause",
-  "RowMarkClause",
-  "JsonConstructorExpr",
-  "JsonExpr",
-  "JsonTablePath",
-  "JsonTablePathScan",
-  "JsonTableSiblingJoin",
-  "TableFunc",
-  "PlaceHolderVar",
-  "ParseResult",
-  "ScanResult",
-  "RawStmt",
-  "ScanToken",
-  "SetOperationStmt"
-]);
-var DML = /* @__PURE__ */ new Set(["InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"]);
-var OPERATOR_EXPR_KINDS = /* @__PURE__ */ new Set([
-  "AEXPR_OP",
-  "AEXPR_OP_ANY",
-  "AEXPR_OP_ALL",
-  "AEXPR_DISTINCT",
-  "AEXPR_NOT_DISTINCT",
-  "AEXPR_NULLIF",
-  "AEXPR_IN",
-  "AEXPR_LIKE",
-  "AEXPR_ILIKE",
-  "AEXPR_SIMILAR"
-]);
+// src/sql/tree-nodes.ts
+var ANALYZER_ONLY = words(`
+  Var Param Aggref WindowFunc WindowFuncRunCondition SubscriptingRef FuncExpr OpExpr
+  DistinctExpr NullIfExpr ScalarArrayOpExpr SubPlan AlternativeSubPlan FieldSelect FieldStore
+  RelabelType CoerceViaIO ArrayCoerceExpr ConvertRowtypeExpr CollateExpr CaseTestExpr ArrayExpr
+  RowCompareExpr CoerceToDomain CoerceToDomainValue NextValueExpr InferenceElem ReturningExpr
+  TargetEntry RangeTblRef FromExpr OnConflictExpr Query RangeTblEntry RTEPermissionInfo
+  RangeTblFunction TableSampleClause WithCheckOption SortGroupClause WindowClause RowMarkClause
+  JsonConstructorExpr JsonExpr JsonTablePath JsonTablePathScan JsonTableSiblingJoin TableFunc
+  PlaceHolderVar ParseResult ScanResult RawStmt ScanToken SetOperationStmt`);
+var DML = words("InsertStmt UpdateStmt DeleteStmt MergeStmt");
+var OPERATOR_EXPR_KINDS = words(`
+  AEXPR_OP AEXPR_OP_ANY AEXPR_OP_ALL AEXPR_DISTINCT AEXPR_NOT_DISTINCT AEXPR_NULLIF AEXPR_IN
+  AEXPR_LIKE AEXPR_ILIKE AEXPR_SIMILAR`);
 var WRITE_TARGET_FIELD = {
   InsertStmt: "relation",
   UpdateStmt: "relation",
@@ -34053,6 +34021,33 @@ var WRITE_TARGET_FIELD = {
   CreateTableAsStmt: "into",
   ViewStmt: "view"
 };
+function words(text) {
+  return new Set(text.split(/\s+/).filter(Boolean));
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function str(v) {
+  return typeof v === "string" ? v : "";
+}
+function stringList(v) {
+  if (!Array.isArray(v)) return [];
+  return v.map((item) => str(item?.String?.sval));
+}
+function constString(v) {
+  if (!isObject(v)) return void 0;
+  if (isObject(v.TypeCast)) return constString(v.TypeCast.arg);
+  const c = v.A_Const;
+  if (!isObject(c)) return void 0;
+  if (c.isnull) return void 0;
+  if (isObject(c.sval)) return str(c.sval.sval);
+  if (isObject(c.ival)) return String(c.ival.ival ?? 0);
+  if (isObject(c.fval)) return str(c.fval.fval);
+  if (isObject(c.boolval)) return c.boolval.boolval ? "true" : "false";
+  return void 0;
+}
+
+// src/sql/tree-walker.ts
 function walkStatement(kind, body, opts) {
   const facts = {
     relations: [],
@@ -34099,23 +34094,39 @@ function walkStatement(kind, body, opts) {
         facts.nestedStatements.push(frame.type);
       }
     } else if (isStatement && DML.has(frame.type)) {
-      facts.dml.push({ kind: frame.type, nested: false, inCte: false, noWhere: noWhere(frame.type, b) });
+      facts.dml.push({
+        kind: frame.type,
+        nested: false,
+        inCte: false,
+        noWhere: noWhere(frame.type, b)
+      });
     }
     visitSpecial(frame, b);
     const target = WRITE_TARGET_FIELD[frame.type];
     const childDepth = isStatement ? frame.depth + 1 : frame.depth;
-    for (const [field, value] of Object.entries(b)) {
+    const entries = Object.entries(b);
+    for (let k = entries.length - 1; k >= 0; k--) {
+      const [field, value] = entries[k];
       const fk = fields.get(field);
       if (!fk) {
-        if (typeof value === "object" && value !== null) facts.unknown.push(`${frame.type}.${field}`);
+        if (typeof value === "object" && value !== null)
+          facts.unknown.push(`${frame.type}.${field}`);
         continue;
       }
       let access2 = frame.access;
       if (target !== void 0) access2 = field === target ? "write" : "read";
-      else if (frame.type === "CopyStmt" && field === "relation") access2 = b.is_from ? "write" : "read";
+      else if (frame.type === "CopyStmt" && field === "relation")
+        access2 = b.is_from ? "write" : "read";
       else if (frame.type === "CopyStmt") access2 = "read";
       const inCte = frame.inCte || frame.type === "CommonTableExpr";
-      pushField(stack, fk, value, { access: access2, depth: childDepth, inCte }, facts, `${frame.type}.${field}`);
+      pushField(
+        stack,
+        fk,
+        value,
+        { access: access2, depth: childDepth, inCte },
+        facts,
+        `${frame.type}.${field}`
+      );
     }
   }
   return facts;
@@ -34129,7 +34140,12 @@ function walkStatement(kind, body, opts) {
         const key = `${schema2}\0${name}\0${frame.access}`;
         if (!relationKeys.has(key)) {
           relationKeys.add(key);
-          facts.relations.push({ schema: schema2, name, qualified: Boolean(schemaName), access: frame.access });
+          facts.relations.push({
+            schema: schema2,
+            name,
+            qualified: Boolean(schemaName),
+            access: frame.access
+          });
         }
         return;
       }
@@ -34187,7 +34203,10 @@ function walkStatement(kind, body, opts) {
     const name = constString(list[0]);
     const value = constString(list[1]);
     if (name === void 0) {
-      return { class: "forbidden", reason: "set_config() with a setting name Sluice cannot see (it could be role)" };
+      return {
+        class: "forbidden",
+        reason: "set_config() with a setting name Sluice cannot see (it could be role)"
+      };
     }
     const lower = name.toLowerCase();
     const v = value === void 0 ? { kind: "unknown" } : { kind: "values", values: lower === "search_path" ? splitListSetting(value) : [value] };
@@ -34217,7 +34236,8 @@ function pushField(stack, fk, value, ctx, facts, where) {
         facts.unknown.push(where);
         return;
       }
-      for (let i = value.length - 1; i >= 0; i--) stack.push({ type: fk.type, body: value[i], ...ctx });
+      for (let i = value.length - 1; i >= 0; i--)
+        stack.push({ type: fk.type, body: value[i], ...ctx });
       return;
   }
 }
@@ -34237,28 +34257,6 @@ function pushWrapped(stack, value, ctx, facts, where) {
 }
 function noWhere(kind, b) {
   return (kind === "UpdateStmt" || kind === "DeleteStmt") && !b.whereClause;
-}
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function str(v) {
-  return typeof v === "string" ? v : "";
-}
-function stringList(v) {
-  if (!Array.isArray(v)) return [];
-  return v.map((item) => str(item?.String?.sval));
-}
-function constString(v) {
-  if (!isObject(v)) return void 0;
-  if (isObject(v.TypeCast)) return constString(v.TypeCast.arg);
-  const c = v.A_Const;
-  if (!isObject(c)) return void 0;
-  if (c.isnull) return void 0;
-  if (isObject(c.sval)) return str(c.sval.sval);
-  if (isObject(c.ival)) return String(c.ival.ival ?? 0);
-  if (isObject(c.fval)) return str(c.fval.fval);
-  if (isObject(c.boolval)) return c.boolval.boolval ? "true" : "false";
-  return void 0;
 }
 
 // src/sql/session-rules.ts
@@ -34283,7 +34281,10 @@ function applySessionFamily(family, b, facts, v, ctx) {
       const inner = ctx.inner(b.query, innerStatementText(ctx.sql, "prepare"));
       adoptInner(v, inner);
       v.raise("session", `PREPARE ${name} creates a prepared statement`);
-      v.raise(inner.class, `PREPARE ${name} stores a ${inner.kind}; every EXECUTE ${name} is classified as ${inner.class}`);
+      v.raise(
+        inner.class,
+        `PREPARE ${name} stores a ${inner.kind}; every EXECUTE ${name} is classified as ${inner.class}`
+      );
       v.effect = { type: "prepare", name, statement: inner };
       return false;
     }
@@ -34327,9 +34328,13 @@ function applySessionFamily(family, b, facts, v, ctx) {
       v.raise("session", "LISTEN/UNLISTEN changes which notifications this session receives");
       return true;
     case Family.constraints:
-      if (b.deferred) v.raise("session", "SET CONSTRAINTS ... DEFERRED postpones constraint checks");
+      if (b.deferred)
+        v.raise("session", "SET CONSTRAINTS ... DEFERRED postpones constraint checks");
       else {
-        v.raise("write", "SET CONSTRAINTS ... IMMEDIATE runs deferred constraint triggers now (row locks, user trigger code)");
+        v.raise(
+          "write",
+          "SET CONSTRAINTS ... IMMEDIATE runs deferred constraint triggers now (row locks, user trigger code)"
+        );
       }
       return true;
   }
@@ -34394,7 +34399,11 @@ function transaction(b, v, ctx) {
   switch (b.kind) {
     case "TRANS_STMT_BEGIN":
     case "TRANS_STMT_START": {
-      const s = judgeReadWrite("BEGIN", readOnlyOption(Array.isArray(b.options) ? b.options : []), ctx.opts);
+      const s = judgeReadWrite(
+        "BEGIN",
+        readOnlyOption(Array.isArray(b.options) ? b.options : []),
+        ctx.opts
+      );
       v.raise(s.class, s.reason);
       return;
     }
@@ -34409,7 +34418,10 @@ function transaction(b, v, ctx) {
       v.raise("session", "savepoint control");
       return;
     case "TRANS_STMT_PREPARE":
-      v.raise("write", "PREPARE TRANSACTION (two-phase commit) keeps a transaction’s writes beyond the session");
+      v.raise(
+        "write",
+        "PREPARE TRANSACTION (two-phase commit) keeps a transaction’s writes beyond the session"
+      );
       v.effect = { type: "transaction_end" };
       return;
     case "TRANS_STMT_COMMIT_PREPARED":
@@ -34419,7 +34431,10 @@ function transaction(b, v, ctx) {
       v.raise("write", "ROLLBACK PREPARED ends a two-phase transaction");
       return;
     default:
-      v.raise("write", `unknown transaction command ${String(b.kind)}: classed as a write (fail closed)`);
+      v.raise(
+        "write",
+        `unknown transaction command ${String(b.kind)}: classed as a write (fail closed)`
+      );
   }
 }
 
@@ -34473,13 +34488,15 @@ function classifyNode(node2, ctx) {
   applyUnknown(v, facts);
   applyCalls(v, facts);
   if (generic) applyNested(v, facts, ctx.opts);
+  if (v.reasons.length === 0)
+    v.reason(describeReads(v, body.valuesLists ? "VALUES" : commandName(kind)));
   v.risk = riskOf(v, body);
   return v;
 }
 function applyFamily(family, kind, b, facts, v, ctx) {
   switch (family) {
     case Family.select:
-      v.reason(describeReads(v, b.valuesLists ? "VALUES" : "SELECT"));
+      if (v.relations.length > 0) v.reason(describeReads(v, b.valuesLists ? "VALUES" : "SELECT"));
       return true;
     case Family.show:
       v.reason("SHOW reads a setting");
@@ -34510,7 +34527,10 @@ function applyFamily(family, kind, b, facts, v, ctx) {
       v.raise("write", maintenanceReason(kind, b));
       return true;
     case Family.code:
-      v.raise("write", kind === "DoStmt" ? "DO runs procedural code, which may write" : "CALL runs a procedure, which may write");
+      v.raise(
+        "write",
+        kind === "DoStmt" ? "DO runs procedural code, which may write" : "CALL runs a procedure, which may write"
+      );
       return true;
     case Family.notify:
       v.raise("write", "NOTIFY sends a notification to other sessions");
@@ -34543,7 +34563,7 @@ function explain(b, v, facts, ctx) {
     return false;
   }
   v.reason(`EXPLAIN only plans the ${inner.kind}`);
-  if (inner.effect?.type === "execute") v.raise("write", "EXPLAIN EXECUTE plans a prepared statement");
+  if (inner.effect?.type === "execute") v.raise("write", unknownPreparedReason(inner.effect.name));
   v.relations = facts.relations.map((r) => ({ ...r, access: "read" }));
   dedupeRelations(v);
   return false;
@@ -34583,13 +34603,17 @@ function dml(kind, b, facts, v) {
     v.flag(Flag.noWhere);
     v.reason(`${kind === "UpdateStmt" ? "UPDATE" : "DELETE"} without WHERE touches every row`);
   }
-  if (kind === "InsertStmt" && b.onConflictClause) v.reason("INSERT ... ON CONFLICT may update existing rows");
+  if (kind === "InsertStmt" && b.onConflictClause)
+    v.reason("INSERT ... ON CONFLICT may update existing rows");
 }
 function copy(b, v) {
   if (b.is_program) {
     v.raise("forbidden", "COPY ... PROGRAM runs a shell command on the database server");
   } else if (typeof b.filename === "string") {
-    v.raise("forbidden", `COPY ${b.is_from ? "FROM" : "TO"} a file reads or writes files on the database server`);
+    v.raise(
+      "forbidden",
+      `COPY ${b.is_from ? "FROM" : "TO"} a file reads or writes files on the database server`
+    );
   } else if (b.is_from) {
     v.flag(Flag.copyFromStdin);
     v.raise("write", `COPY ... FROM STDIN loads rows into ${targets(v) || "a table"}`);
@@ -34601,10 +34625,14 @@ function copy(b, v) {
 function ddl(kind, b, v, ctx) {
   v.flag(Flag.ddl);
   for (const r of relationsOfObjectNames(kind, b)) {
-    if (!v.relations.some((x) => x.schema === r.schema && x.name === r.name && x.access === r.access)) v.relations.push(r);
+    if (!v.relations.some((x) => x.schema === r.schema && x.name === r.name && x.access === r.access))
+      v.relations.push(r);
   }
   const what = targets(v);
-  v.raise("write", `${commandName(kind)} changes the database schema or privileges${what ? ` (${what})` : ""}`);
+  v.raise(
+    "write",
+    `${commandName(kind)} changes the database schema or privileges${what ? ` (${what})` : ""}`
+  );
   if (kind === "AlterRoleSetStmt" || kind === "AlterDatabaseSetStmt") {
     const set2 = b.setstmt;
     if (set2) {
@@ -34632,7 +34660,10 @@ function maintenanceReason(kind, b) {
 function applyUnknown(v, facts) {
   if (facts.unknown.length === 0) return;
   const list = [...new Set(facts.unknown)].slice(0, 5).join(", ");
-  v.raise("write", `parse tree has parts Sluice does not know (${list}): classed as a write (fail closed)`);
+  v.raise(
+    "write",
+    `parse tree has parts Sluice does not know (${list}): classed as a write (fail closed)`
+  );
 }
 function applyCalls(v, facts) {
   if (facts.settingChange) v.flag(Flag.settingChange);
@@ -34648,14 +34679,16 @@ function applyNested(v, facts, opts) {
     if (d.noWhere) v.flag(Flag.noWhere);
   }
   const others = [...new Set(facts.nestedStatements)];
-  if (others.length > 0 && v.class !== "forbidden") v.raise("write", `contains ${others.join(", ")}`);
+  if (others.length > 0 && v.class !== "forbidden")
+    v.raise("write", `contains ${others.join(", ")}`);
   if (facts.selectInto) {
     v.flag(Flag.selectInto);
     v.raise("write", "SELECT INTO creates a table");
   }
   if (facts.locking) {
     v.flag(Flag.lockingClause);
-    if (opts.lockingClauseIsWrite === false) v.reason("FOR UPDATE/SHARE locks rows (policy treats locking as a read)");
+    if (opts.lockingClauseIsWrite === false)
+      v.reason("FOR UPDATE/SHARE locks rows (policy treats locking as a read)");
     else v.raise("write", "FOR UPDATE/SHARE locks rows, which blocks writers");
   }
 }
@@ -34684,7 +34717,7 @@ var DEFAULTS = {
   hardMaxBytes: 64 * 1024 * 1024
 };
 var config = { ...DEFAULTS };
-var cache = new LruCache(DEFAULTS.cacheSize);
+var caches = /* @__PURE__ */ new Map();
 var optionKeys = /* @__PURE__ */ new WeakMap();
 async function initClassifier(tuning) {
   if (tuning) configureClassifier(tuning);
@@ -34692,22 +34725,25 @@ async function initClassifier(tuning) {
 }
 function configureClassifier(tuning) {
   config = { ...config, ...tuning };
-  cache.resize(config.cacheSize);
+  for (const c of caches.values()) c.resize(config.cacheSize);
 }
 function classify(sql, opts) {
-  if (!parserReady()) throw new Error("SQL classifier not initialised: await initClassifier() first");
+  if (!parserReady())
+    throw new Error("SQL classifier not initialised: await initClassifier() first");
   const bytes = utf8Length(sql);
   if (bytes > config.syncMaxBytes) {
-    return oversized(sql, bytes, "write", `not parsed on the event loop (${bytes} bytes > ${config.syncMaxBytes}); classify it with classifyAsync`);
+    return oversized(
+      sql,
+      bytes,
+      "write",
+      `not parsed on the event loop (${bytes} bytes > ${config.syncMaxBytes}); classify it with classifyAsync`
+    );
   }
-  const cacheable = bytes <= config.cacheMaxBytes && config.cacheSize > 0;
-  const key = cacheable ? `${optionsKey(opts)}${sql}` : "";
-  if (cacheable) {
-    const hit = cache.get(key);
-    if (hit) return hit;
-  }
+  const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : void 0;
+  const hit = cache?.get(sql);
+  if (hit) return hit;
   const result = deepFreeze(classifyNow(sql, opts));
-  if (cacheable) cache.set(key, result);
+  cache?.set(sql, result);
   return result;
 }
 function classifyNow(sql, opts = {}) {
@@ -34724,7 +34760,8 @@ function classifyNow(sql, opts = {}) {
     statements.push(statementInfo(raw.node, range, opts));
   }
   if (statements.length > 1) {
-    for (const s of statements) if (!s.flags.includes(Flag.multiStatement)) s.flags.push(Flag.multiStatement);
+    for (const s of statements)
+      if (!s.flags.includes(Flag.multiStatement)) s.flags.push(Flag.multiStatement);
   }
   return { class: mostRestrictive(statements.map((s) => s.class)), statements };
 }
@@ -34732,7 +34769,11 @@ function statementInfo(node2, range, opts) {
   const ctx = {
     opts,
     sql: range.sql,
-    inner: (innerNode, innerSql) => statementInfo(innerNode, { location: range.location, length: range.length, sql: innerSql }, opts)
+    inner: (innerNode, innerSql) => statementInfo(
+      innerNode,
+      { location: range.location, length: range.length, sql: innerSql },
+      opts
+    )
   };
   return toInfo(classifyNode(node2, ctx), range);
 }
@@ -34802,6 +34843,16 @@ function oversized(sql, bytes, cls, reason) {
       }
     ]
   });
+}
+function cacheFor(opts) {
+  const key = optionsKey(opts);
+  let cache = caches.get(key);
+  if (!cache) {
+    if (caches.size >= 32) caches.clear();
+    cache = new LruCache(config.cacheSize);
+    caches.set(key, cache);
+  }
+  return cache;
 }
 function optionsKey(opts) {
   if (!opts) return "d";
@@ -55294,21 +55345,21 @@ function visit(schema2, fnOrHandlers) {
     const h = fnOrHandlers[node2._zod.def.type];
     return h ? h(node2, rewritten) : node2;
   };
-  const cache2 = /* @__PURE__ */ new Map();
+  const cache = /* @__PURE__ */ new Map();
   function run2(s) {
-    const cached2 = cache2.get(s);
+    const cached2 = cache.get(s);
     if (cached2 === RESOLVING) {
       return new $ZodLazy({
         type: "lazy",
-        getter: () => cache2.get(s)
+        getter: () => cache.get(s)
       });
     }
     if (cached2 !== void 0)
       return cached2;
-    cache2.set(s, RESOLVING);
+    cache.set(s, RESOLVING);
     const inner = mapInner(s);
     const mapped = fn(inner, inner !== s);
-    cache2.set(s, mapped);
+    cache.set(s, mapped);
     return mapped;
   }
   function mapInner(s) {
@@ -60241,9 +60292,9 @@ var handler = {
   set(target, methodName, value) {
     return target.cache[methodName] = value;
   },
-  get({ octokit, scope, cache: cache2 }, methodName) {
-    if (cache2[methodName]) {
-      return cache2[methodName];
+  get({ octokit, scope, cache }, methodName) {
+    if (cache[methodName]) {
+      return cache[methodName];
     }
     const method = endpointMethodsMap.get(scope).get(methodName);
     if (!method) {
@@ -60251,7 +60302,7 @@ var handler = {
     }
     const { endpointDefaults, decorations } = method;
     if (decorations) {
-      cache2[methodName] = decorate(
+      cache[methodName] = decorate(
         octokit,
         scope,
         methodName,
@@ -60259,9 +60310,9 @@ var handler = {
         decorations
       );
     } else {
-      cache2[methodName] = octokit.request.defaults(endpointDefaults);
+      cache[methodName] = octokit.request.defaults(endpointDefaults);
     }
-    return cache2[methodName];
+    return cache[methodName];
   }
 };
 function endpointsToMethods(octokit) {
