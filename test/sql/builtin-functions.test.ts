@@ -54,7 +54,6 @@ describe('built-in allowlist', () => {
       'pg_notify',
       'lo_create',
       'lo_import',
-      'pg_sleep',
       'pg_advisory_lock',
       'pg_terminate_backend',
       'pg_reload_conf',
