@@ -33539,6 +33539,7 @@ var SOURCE = `
   xidneq xidneqint4 xidout xidrecv xidsend xml xml_in xml_is_well_formed
   xml_is_well_formed_content xml_is_well_formed_document xml_out xml_recv xml_send xmlagg
   xmlcomment xmlconcat2 xmlexists xmltext xmlvalidate xpath xpath_exists
+  pg_sleep pg_sleep_for pg_sleep_until
 `;
 var BUILTIN_SAFE_FUNCTIONS = new Set(
   SOURCE.split(/\s+/).filter(Boolean)
@@ -33564,7 +33565,7 @@ var VOLATILE_SAFE_FUNCTIONS = new Set(
   pg_control_system current_query pg_get_wal_summarizer_state pg_get_sequence_data
   pg_collation_actual_version pg_database_collation_actual_version pg_current_logfile
   pg_get_wal_resource_managers pg_available_wal_summaries pg_isolation_test_session_is_blocked
-  pg_stat_clear_snapshot bernoulli system`.split(/\s+/).filter(Boolean)
+  pg_stat_clear_snapshot bernoulli system pg_sleep pg_sleep_for pg_sleep_until`.split(/\s+/).filter(Boolean)
 );
 
 // src/sql/builtin-operators.ts
