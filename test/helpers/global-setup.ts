@@ -2,6 +2,7 @@
 // Nothing in the test suite mocks the database: every test file talks to this server
 // through its own freshly created database (see ./pg.ts).
 import type { TestProject } from 'vitest/node';
+import pg from 'pg';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/cli/embedded-postgres.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
 
@@ -31,6 +32,25 @@ export async function setup(project: TestProject): Promise<void> {
     password: running.password,
   });
   project.provide('certs', certs);
+  await createSharedRoles(running.url('postgres'));
+}
+
+/**
+ * Roles are cluster-wide, so the ones several files log in as are made once, before any
+ * file runs: a file that tracks the roles it creates (the oracle) never mistakes them
+ * for its own. pg_hba.conf gives sluice_trust trust and sluice_md5 md5 (see embedded-postgres.ts).
+ */
+async function createSharedRoles(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('CREATE ROLE sluice_trust LOGIN');
+    await client.query("CREATE ROLE scram_user LOGIN PASSWORD 'scram-pw'");
+    await client.query("SET password_encryption = 'md5'");
+    await client.query("CREATE ROLE sluice_md5 LOGIN PASSWORD 'md5-pw'");
+  } finally {
+    await client.end();
+  }
 }
 
 export async function teardown(): Promise<void> {
