@@ -229,3 +229,25 @@ describe('refused at once', () => {
     await c.end();
   });
 });
+
+describe('server idle timeouts while held', () => {
+  it('idle_in_transaction_session_timeout does not end a session whose statement is held', async () => {
+    await reset();
+    const c = await client();
+    await c.query("SET idle_in_transaction_session_timeout = '300ms'");
+    await c.query('BEGIN');
+    const pending = c.query('DELETE FROM items WHERE id = 1');
+    const req = await g.nextRequest();
+    // Well past the timeout: the server is waiting for the held statement, not idle on its
+    // own, and the Flush Sluice sends when a hold begins leaves its idle timers disarmed.
+    await new Promise((r) => setTimeout(r, 1200));
+    await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    expect((await pending).rowCount).toBe(1);
+    await c.query('COMMIT');
+    expect(await count()).toBe(9);
+    // Between statements the server's own timeout still applies as usual.
+    await c.query('BEGIN');
+    await new Promise((r) => setTimeout(r, 800));
+    await expect(c.query('SELECT 1')).rejects.toThrow();
+  });
+});
