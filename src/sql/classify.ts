@@ -4,6 +4,7 @@
 // frozen, so a repeated statement costs one hash lookup and callers cannot corrupt the
 // cache. Texts too long to parse within ~30 ms go to a worker thread (classifyAsync).
 import { LruCache } from './lru-cache.js';
+import { TemplateCache } from './template-cache.js';
 import { fingerprintOf, loadParser, parseStatements, parserReady } from './parser.js';
 import { classifyNode, type RuleContext } from './statement-rules.js';
 import {
@@ -29,6 +30,8 @@ const DEFAULTS: Required<ClassifierConfig> = {
 let config: Required<ClassifierConfig> = { ...DEFAULTS };
 /** One LRU per option set (a handful: one per policy), keyed by the text itself. */
 const caches = new Map<string, LruCache<string, Classification>>();
+/** Per option set too: plain reads keyed by their normalized text (template-cache.ts). */
+const templateCaches = new Map<string, TemplateCache>();
 const optionKeys = new WeakMap<ClassifierOptions, string>();
 
 /** Loads the parser's WASM once (idempotent); optionally tunes the classifier. */
@@ -40,6 +43,7 @@ export async function initClassifier(tuning?: ClassifierConfig): Promise<void> {
 export function configureClassifier(tuning: ClassifierConfig): void {
   config = { ...config, ...tuning };
   for (const c of caches.values()) c.resize(config.cacheSize);
+  for (const t of templateCaches.values()) t.resize(config.cacheSize);
 }
 
 export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
@@ -48,6 +52,7 @@ export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
 
 export function clearClassifierCache(): void {
   caches.clear();
+  templateCaches.clear();
 }
 
 /**
@@ -70,8 +75,16 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
   const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : undefined;
   const hit = cache?.get(sql);
   if (hit) return hit;
+  const templates = cache ? templatesFor(opts) : undefined;
+  const template = templates?.templateOf(sql);
+  if (template !== undefined) {
+    const reused = templates!.lookup(template, sql);
+    // Not added to the exact cache: one-off texts would only push useful entries out.
+    if (reused) return reused;
+  }
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
+  if (template !== undefined) templates!.remember(template, result, sql);
   return result;
 }
 
@@ -211,6 +224,17 @@ function oversized(
       },
     ],
   });
+}
+
+function templatesFor(opts: ClassifierOptions | undefined): TemplateCache {
+  const key = optionsKey(opts);
+  let t = templateCaches.get(key);
+  if (!t) {
+    if (templateCaches.size >= 32) templateCaches.clear();
+    t = new TemplateCache(config.cacheSize);
+    templateCaches.set(key, t);
+  }
+  return t;
 }
 
 function cacheFor(opts: ClassifierOptions | undefined): LruCache<string, Classification> {

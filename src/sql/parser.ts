@@ -1,7 +1,7 @@
 // The only module that talks to libpg-query (PostgreSQL's own parser compiled to WASM).
 // Everything here is synchronous once loadParser() has resolved, so the proxy can
 // classify on its hot path without awaiting.
-import { fingerprintSync, loadModule, parseSync, scanSync } from 'libpg-query';
+import { fingerprintSync, loadModule, normalizeSync, parseSync, scanSync } from 'libpg-query';
 
 let loaded: Promise<void> | undefined;
 let ready = false;
@@ -65,6 +65,18 @@ export function fingerprintOf(sql: string): string {
     return fingerprintSync(sql);
   } catch {
     return '';
+  }
+}
+
+/**
+ * The query with every constant replaced by $n, by PostgreSQL's own parser (pg_query's
+ * normalize); undefined when it does not parse.
+ */
+export function normalizedTextOf(sql: string): string | undefined {
+  try {
+    return normalizeSync(sql);
+  } catch {
+    return undefined;
   }
 }
 

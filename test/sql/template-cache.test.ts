@@ -1,0 +1,74 @@
+// The literal-insensitive cache for plain reads: it must give exactly what a full parse
+// gives, and never carry a verdict across texts whose constants could change it.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { classify, classifyNow, clearClassifierCache, initClassifier } from '../../src/sql/classify.js';
+import type { Classification } from '../../src/sql/types.js';
+
+beforeAll(async () => {
+  await initClassifier();
+  clearClassifierCache();
+});
+
+function verdict(c: Classification) {
+  return {
+    class: c.class,
+    statements: c.statements.map((s) => ({
+      sql: s.sql,
+      location: s.location,
+      length: s.length,
+      kind: s.kind,
+      class: s.class,
+      relations: s.relations,
+      functions: s.functions,
+      flags: s.flags,
+      risk: s.risk,
+      fingerprint: s.fingerprint,
+    })),
+  };
+}
+
+describe('template cache', () => {
+  it('reuses a plain read for other constants, with the query’s own text', () => {
+    classify('SELECT abalance FROM pgbench_accounts WHERE aid = 1');
+    for (const id of [2, 77, 123456]) {
+      const sql = `SELECT abalance FROM pgbench_accounts WHERE aid = ${id}`;
+      expect(verdict(classify(sql))).toEqual(verdict(classifyNow(sql)));
+    }
+  });
+
+  it.each([
+    // [primer, probe]: same normalized text, different verdicts
+    ['SET standard_conforming_strings = on', 'SET standard_conforming_strings = off'],
+    ["SELECT set_config('work_mem', '1MB', false)", "SELECT set_config('role', 'postgres', false)"],
+    ["SELECT current_setting('work_mem')", "SELECT set_config('transaction_read_only', 'off', false)"],
+    ['EXPLAIN (ANALYZE false) DELETE FROM t', 'EXPLAIN (ANALYZE true) DELETE FROM t'],
+    ["COPY t TO STDOUT", "COPY t FROM '/etc/passwd'"],
+    ['SELECT 1 FROM t WHERE id = 1 FOR UPDATE', 'SELECT 1 FROM t WHERE id = 2 FOR UPDATE'],
+    ["SELECT nextval('a')", "SELECT nextval('b')"],
+    ["SELECT * FROM t WHERE id = 1; DELETE FROM t WHERE id = 1", "SELECT * FROM t WHERE id = 2; DELETE FROM t WHERE id = 2"],
+    ["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"],
+    ["SELECT pg_read_file('a')", "SELECT pg_read_file('/etc/shadow')"],
+  ])('never carries a verdict across constants that matter: %s / %s', (primer, probe) => {
+    classify(primer);
+    expect(verdict(classify(probe))).toEqual(verdict(classifyNow(probe)));
+  });
+
+  it('agrees with a full parse for many reads primed with other constants', () => {
+    const shapes = [
+      (v: string) => `SELECT * FROM orders WHERE id = ${v} AND note <> 'x${v}'`,
+      (v: string) => `SELECT count(*) FROM a JOIN b ON a.id = b.id WHERE b.v > ${v} LIMIT ${v}`,
+      (v: string) => `SELECT lower('${v}') AS l, ${v}::int + 1, E'\\\\${v}'`,
+      (v: string) => `WITH x AS (SELECT ${v} AS n) SELECT n FROM x`,
+      (v: string) => `SELECT * FROM "Odd Table" WHERE "Col" IN (${v}, ${v}0)`,
+      (v: string) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${v};`,
+      (v: string) => `  /* lead */ SELECT ${v} ;  -- trailing\n`,
+    ];
+    for (const shape of shapes) {
+      classify(shape('1'));
+      for (const v of ['2', '31', '999']) {
+        const sql = shape(v);
+        expect(verdict(classify(sql))).toEqual(verdict(classifyNow(sql)));
+      }
+    }
+  });
+});
