@@ -21795,7 +21795,7 @@ var require_wasm = __commonJS({
     exports.parseSync = parseSync2;
     exports.parsePlPgSQLSync = parsePlPgSQLSync;
     exports.fingerprintSync = fingerprintSync2;
-    exports.normalizeSync = normalizeSync;
+    exports.normalizeSync = normalizeSync2;
     exports.scanSync = scanSync2;
     __exportStar(require_types2(), exports);
     var SqlError = class extends Error {
@@ -22083,7 +22083,7 @@ var require_wasm = __commonJS({
         }
       }
     }
-    function normalizeSync(query) {
+    function normalizeSync2(query) {
       if (!wasmModule) {
         throw new Error("WASM module not initialized. Call loadModule() first.");
       }
@@ -32609,6 +32609,13 @@ function fingerprintOf(sql) {
     return "";
   }
 }
+function normalizedTextOf(sql) {
+  try {
+    return (0, import_libpg_query.normalizeSync)(sql);
+  } catch {
+    return void 0;
+  }
+}
 function scanTokens(sql) {
   if (sql === "") return [];
   const result = (0, import_libpg_query.scanSync)(sql);
@@ -32618,6 +32625,75 @@ function scanTokens(sql) {
     text: t.text,
     keyword: t.keywordKind !== 0
   }));
+}
+
+// src/sql/utf8.ts
+var Utf8Text = class {
+  constructor(text) {
+    this.text = text;
+    this.bytes = Buffer.from(text, "utf8");
+  }
+  text;
+  bytes;
+  get byteLength() {
+    return this.bytes.length;
+  }
+  /** Text between two byte offsets (end defaults to the end of the text). */
+  slice(start, end = this.bytes.length) {
+    return this.bytes.toString("utf8", start, end);
+  }
+};
+function trimmedRange(text, start, length) {
+  let s = start;
+  let e = start + length;
+  while (s < e && isSpace(text.bytes[s])) s++;
+  while (e > s && isSpace(text.bytes[e - 1])) e--;
+  return { location: s, length: e - s, sql: text.slice(s, e) };
+}
+function isSpace(b) {
+  return b === 32 || b === 9 || b === 10 || b === 13 || b === 12 || b === 11;
+}
+function utf8Length(text) {
+  return Buffer.byteLength(text, "utf8");
+}
+
+// src/sql/template-cache.ts
+var TemplateCache = class {
+  lru;
+  constructor(size) {
+    this.lru = new LruCache(size);
+  }
+  resize(size) {
+    this.lru.resize(size);
+  }
+  /** The normalized text when `sql` has constants (else the exact cache covers it). */
+  templateOf(sql) {
+    const t = normalizedTextOf(sql);
+    return t !== void 0 && t !== sql ? t : void 0;
+  }
+  lookup(template, sql) {
+    const hit = this.lru.get(template);
+    return hit ? rebind(hit, sql) : void 0;
+  }
+  remember(template, c, sql) {
+    if (reusable(c)) this.lru.set(template, { c, totalBytes: utf8Length(sql) });
+  }
+};
+function reusable(c) {
+  if (c.class !== "read" || c.error || c.statements.length !== 1) return false;
+  const s = c.statements[0];
+  return s.kind === "SelectStmt" && s.class === "read" && s.flags.length === 0 && !s.effect;
+}
+function rebind(e, sql) {
+  const s = e.c.statements[0];
+  const bytes = Buffer.from(sql, "utf8");
+  const suffix = e.totalBytes - (s.location + s.length);
+  const length = bytes.length - suffix - s.location;
+  const text = bytes.toString("utf8", s.location, s.location + length);
+  return Object.freeze({
+    class: e.c.class,
+    statements: Object.freeze([Object.freeze({ ...s, sql: text, length })])
+  });
 }
 
 // src/sql/command-names.ts
@@ -32803,36 +32879,6 @@ function destructiveAlter(kind, b) {
   return b.cmds.some(
     (c) => DESTRUCTIVE_ALTER.has(String(c.AlterTableCmd?.subtype))
   );
-}
-
-// src/sql/utf8.ts
-var Utf8Text = class {
-  constructor(text) {
-    this.text = text;
-    this.bytes = Buffer.from(text, "utf8");
-  }
-  text;
-  bytes;
-  get byteLength() {
-    return this.bytes.length;
-  }
-  /** Text between two byte offsets (end defaults to the end of the text). */
-  slice(start, end = this.bytes.length) {
-    return this.bytes.toString("utf8", start, end);
-  }
-};
-function trimmedRange(text, start, length) {
-  let s = start;
-  let e = start + length;
-  while (s < e && isSpace(text.bytes[s])) s++;
-  while (e > s && isSpace(text.bytes[e - 1])) e--;
-  return { location: s, length: e - s, sql: text.slice(s, e) };
-}
-function isSpace(b) {
-  return b === 32 || b === 9 || b === 10 || b === 13 || b === 12 || b === 11;
-}
-function utf8Length(text) {
-  return Buffer.byteLength(text, "utf8");
 }
 
 // src/sql/inner-text.ts
@@ -34719,6 +34765,7 @@ var DEFAULTS = {
 };
 var config = { ...DEFAULTS };
 var caches = /* @__PURE__ */ new Map();
+var templateCaches = /* @__PURE__ */ new Map();
 var optionKeys = /* @__PURE__ */ new WeakMap();
 async function initClassifier(tuning) {
   if (tuning) configureClassifier(tuning);
@@ -34727,6 +34774,7 @@ async function initClassifier(tuning) {
 function configureClassifier(tuning) {
   config = { ...config, ...tuning };
   for (const c of caches.values()) c.resize(config.cacheSize);
+  for (const t of templateCaches.values()) t.resize(config.cacheSize);
 }
 function classify(sql, opts) {
   if (!parserReady())
@@ -34743,8 +34791,15 @@ function classify(sql, opts) {
   const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : void 0;
   const hit = cache?.get(sql);
   if (hit) return hit;
+  const templates = cache ? templatesFor(opts) : void 0;
+  const template = templates?.templateOf(sql);
+  if (template !== void 0) {
+    const reused = templates.lookup(template, sql);
+    if (reused) return reused;
+  }
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
+  if (template !== void 0) templates.remember(template, result, sql);
   return result;
 }
 function classifyNow(sql, opts = {}) {
@@ -34844,6 +34899,16 @@ function oversized(sql, bytes, cls, reason) {
       }
     ]
   });
+}
+function templatesFor(opts) {
+  const key = optionsKey(opts);
+  let t = templateCaches.get(key);
+  if (!t) {
+    if (templateCaches.size >= 32) templateCaches.clear();
+    t = new TemplateCache(config.cacheSize);
+    templateCaches.set(key, t);
+  }
+  return t;
 }
 function cacheFor(opts) {
   const key = optionsKey(opts);
