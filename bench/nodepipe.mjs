@@ -3,7 +3,10 @@
 import net from 'node:net';
 
 const listenPort = Number(process.env.LISTEN_PORT);
-const target = { host: process.env.TARGET_HOST ?? '127.0.0.1', port: Number(process.env.TARGET_PORT) };
+const target = {
+  host: process.env.TARGET_HOST ?? '127.0.0.1',
+  port: Number(process.env.TARGET_PORT),
+};
 
 const server = net.createServer((client) => {
   const upstream = net.connect(target);

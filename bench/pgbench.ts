@@ -31,7 +31,10 @@ async function waitPort(port: number): Promise<void> {
 }
 
 function startChild(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(cmd, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   child.on('exit', (code) => {
     if (code && code !== 0) process.stderr.write(`${cmd} ${args.join(' ')} exited with ${code}\n`);
   });
@@ -42,50 +45,111 @@ async function main(): Promise<void> {
   const pg = await startEmbeddedPostgres({
     ephemeral: true,
     maxConnections: 100,
-    settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', autovacuum: 'off', shared_buffers: '256MB' },
+    settings: {
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      autovacuum: 'off',
+      shared_buffers: '256MB',
+    },
   });
   const children: ChildProcess[] = [];
   try {
-    const pgEnv = { PGUSER: pg.user, PGPASSWORD: pg.password, PGDATABASE: 'postgres', PGSSLMODE: 'disable' };
+    const pgEnv = {
+      PGUSER: pg.user,
+      PGPASSWORD: pg.password,
+      PGDATABASE: 'postgres',
+      PGSSLMODE: 'disable',
+    };
     process.stderr.write(`initialising pgbench scale ${SCALE}…\n`);
-    const init = await run('pgbench', ['-i', '-q', '-s', String(SCALE), '-h', pg.host, '-p', String(pg.port)], pgEnv);
+    const init = await run(
+      'pgbench',
+      ['-i', '-q', '-s', String(SCALE), '-h', pg.host, '-p', String(pg.port)],
+      pgEnv,
+    );
     if (init.code !== 0) throw new Error(init.stderr);
 
     const sluicePort = await freePort();
     const pipePort = await freePort();
     children.push(
-      startChild(process.execPath, ['dist/src/cli/main.js', 'proxy', '--listen', `127.0.0.1:${sluicePort}`, '--upstream', `postgres://${pg.host}:${pg.port}/postgres`, '--admin', '127.0.0.1:0', '--state', `${pg.dataDir}-state`], { SLUICE_ADMIN_TOKEN: 'bench-admin-token-0123456789' }),
-      startChild(process.execPath, ['bench/nodepipe.mjs'], { LISTEN_PORT: String(pipePort), TARGET_PORT: String(pg.port) }),
+      startChild(
+        process.execPath,
+        [
+          'dist/src/cli/main.js',
+          'proxy',
+          '--listen',
+          `127.0.0.1:${sluicePort}`,
+          '--upstream',
+          `postgres://${pg.host}:${pg.port}/postgres`,
+          '--admin',
+          '127.0.0.1:0',
+          '--state',
+          `${pg.dataDir}-state`,
+        ],
+        { SLUICE_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
+      ),
+      startChild(process.execPath, ['bench/nodepipe.mjs'], {
+        LISTEN_PORT: String(pipePort),
+        TARGET_PORT: String(pg.port),
+      }),
     );
     await waitPort(sluicePort);
     await waitPort(pipePort);
 
     const targets = { direct: pg.port, sluice: sluicePort, nodepipe: pipePort };
-    const workloads = { 'select-simple': ['-S', '-M', 'simple'], 'select-prepared': ['-S', '-M', 'prepared'] };
+    const workloads = {
+      'select-simple': ['-S', '-M', 'simple'],
+      'select-prepared': ['-S', '-M', 'prepared'],
+    };
     const tps: Record<string, Record<string, number[]>> = {};
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [w, flags] of Object.entries(workloads)) {
         for (const [t, port] of Object.entries(targets)) {
-          const r = await run('pgbench', ['-n', ...flags, '-c', String(CLIENTS), '-j', '2', '-T', String(DURATION), '-h', '127.0.0.1', '-p', String(port)], pgEnv);
+          const r = await run(
+            'pgbench',
+            [
+              '-n',
+              ...flags,
+              '-c',
+              String(CLIENTS),
+              '-j',
+              '2',
+              '-T',
+              String(DURATION),
+              '-h',
+              '127.0.0.1',
+              '-p',
+              String(port),
+            ],
+            pgEnv,
+          );
           const m = /tps = ([\d.]+)/.exec(r.stdout);
           if (r.code !== 0 || !m) throw new Error(`pgbench ${w} ${t} failed: ${r.stderr}`);
           ((tps[w] ??= {})[t] ??= []).push(Number(m[1]));
-          process.stderr.write(`round ${round} ${w.padEnd(16)} ${t.padEnd(9)} ${Number(m[1]).toFixed(0)} tps\n`);
+          process.stderr.write(
+            `round ${round} ${w.padEnd(16)} ${t.padEnd(9)} ${Number(m[1]).toFixed(0)} tps\n`,
+          );
         }
       }
     }
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    console.log(`\npgbench -S, ${CLIENTS} clients, ${DURATION}s × ${ROUNDS} rounds, interleaved (scale ${SCALE})\n`);
+    console.log(
+      `\npgbench -S, ${CLIENTS} clients, ${DURATION}s × ${ROUNDS} rounds, interleaved (scale ${SCALE})\n`,
+    );
     console.log('workload          target       mean tps   ×direct   ×nodepipe');
     for (const [w, byTarget] of Object.entries(tps)) {
       const direct = mean(byTarget.direct!);
       const pipe = mean(byTarget.nodepipe!);
       for (const [t, xs] of Object.entries(byTarget)) {
         const m = mean(xs);
-        console.log(`${w.padEnd(17)} ${t.padEnd(10)} ${m.toFixed(0).padStart(10)} ${(m / direct).toFixed(2).padStart(9)} ${(m / pipe).toFixed(2).padStart(11)}`);
+        console.log(
+          `${w.padEnd(17)} ${t.padEnd(10)} ${m.toFixed(0).padStart(10)} ${(m / direct).toFixed(2).padStart(9)} ${(m / pipe).toFixed(2).padStart(11)}`,
+        );
       }
     }
-    console.log('\nThe bar: sluice ≥ 0.90 × nodepipe. The ambition: pgbouncer (see ../shared/bench for a run with it).');
+    console.log(
+      '\nThe bar: sluice ≥ 0.90 × nodepipe. The ambition: pgbouncer (see ../shared/bench for a run with it).',
+    );
   } finally {
     for (const c of children) c.kill('SIGTERM');
     await pg.stop();

@@ -16,7 +16,9 @@ export function printBanner(o: {
     const url = `postgres://${o.embedded.user}:${encodeURIComponent(o.embedded.password)}@${host}:${o.proxy.port}/postgres`;
     lines.push('', 'Connect through Sluice (embedded PostgreSQL behind it):', `  psql "${url}"`);
   } else {
-    lines.push(`Point clients at ${host}:${o.proxy.port} with their usual user, password and database.`);
+    lines.push(
+      `Point clients at ${host}:${o.proxy.port} with their usual user, password and database.`,
+    );
   }
   lines.push(
     '',

@@ -1,5 +1,8 @@
 /** `host:port`, `:port` or `port` → {host, port}. */
-export function parseListen(value: string, defaultHost = '127.0.0.1'): { host: string; port: number } {
+export function parseListen(
+  value: string,
+  defaultHost = '127.0.0.1',
+): { host: string; port: number } {
   const m = /^(?:\[?([^\]]*?)\]?:)?(\d+)$/.exec(value.trim());
   if (!m) throw new Error(`invalid listen address '${value}' (expected host:port)`);
   const port = Number(m[2]);

@@ -64,7 +64,9 @@ export class BackendScanner {
     let forwardFrom = 0; // start of the current run of bytes forwarded unchanged
     const flushRun = (end: number) => {
       if (end > forwardFrom) {
-        out.push(forwardFrom === 0 && end === chunk.length ? chunk : chunk.subarray(forwardFrom, end));
+        out.push(
+          forwardFrom === 0 && end === chunk.length ? chunk : chunk.subarray(forwardFrom, end),
+        );
       }
     };
 

@@ -14,7 +14,8 @@ export const Field = {
   Routine: 0x52, // R
 } as const;
 
-export type Severity = 'ERROR' | 'FATAL' | 'PANIC' | 'WARNING' | 'NOTICE' | 'DEBUG' | 'INFO' | 'LOG';
+export type Severity =
+  'ERROR' | 'FATAL' | 'PANIC' | 'WARNING' | 'NOTICE' | 'DEBUG' | 'INFO' | 'LOG';
 
 export interface ErrorFields {
   severity: Severity;
@@ -54,7 +55,9 @@ function noticeLike(code: number, f: ErrorFields): Buffer {
   return buf;
 }
 
-export function errorResponse(f: Omit<ErrorFields, 'severity'> & { severity?: 'ERROR' | 'FATAL' }): Buffer {
+export function errorResponse(
+  f: Omit<ErrorFields, 'severity'> & { severity?: 'ERROR' | 'FATAL' },
+): Buffer {
   return noticeLike(BackendCode.ErrorResponse, { ...f, severity: f.severity ?? 'ERROR' });
 }
 

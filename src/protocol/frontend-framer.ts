@@ -83,7 +83,10 @@ export class FrontendFramer {
       if (avail === 0) return frames;
       const code = buf[off]!;
       if (!isFrontendCode(code)) {
-        throw new ProtocolError(SqlState.ProtocolViolation, `invalid frontend message type ${code}`);
+        throw new ProtocolError(
+          SqlState.ProtocolViolation,
+          `invalid frontend message type ${code}`,
+        );
       }
       if (avail < HEADER_LENGTH) {
         this.stash(buf, off, HEADER_LENGTH);

@@ -146,7 +146,10 @@ export function decodeFrontend(frame: Frame, encoding: BufferEncoding = 'utf8'):
 }
 
 /** Portal and statement names of a Bind, without reading its parameters (the hot path). */
-export function decodeBindTarget(frame: Frame, encoding: BufferEncoding = 'utf8'): { portal: string; statement: string } {
+export function decodeBindTarget(
+  frame: Frame,
+  encoding: BufferEncoding = 'utf8',
+): { portal: string; statement: string } {
   const r = new Reader(frame.raw, 'Bind', encoding);
   const portal = r.cstring();
   return { portal, statement: r.cstring() };

@@ -7,7 +7,12 @@
 // return what to send; the session does the I/O.
 import { FrontendCode } from '../protocol/codes.js';
 import type { Frame } from '../protocol/frontend-framer.js';
-import { decodeBind, decodeBindTarget, decodeFrontend, type BindParams } from '../protocol/frontend-messages.js';
+import {
+  decodeBind,
+  decodeBindTarget,
+  decodeFrontend,
+  type BindParams,
+} from '../protocol/frontend-messages.js';
 import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
 import { SqlState } from '../protocol/protocol-error.js';
 import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/types.js';
@@ -113,7 +118,13 @@ export class Gatekeeper {
         const msg = decodeFrontend(frame);
         if (msg.type !== 'Query') break;
         const c = classifier.query(msg.sql);
-        this.gateStatement(frame, 'simple', c, () => ({ sql: msg.sql, statementBytes: frame.raw }), out);
+        this.gateStatement(
+          frame,
+          'simple',
+          c,
+          () => ({ sql: msg.sql, statementBytes: frame.raw }),
+          out,
+        );
         return;
       }
       case FrontendCode.Parse: {
@@ -126,7 +137,10 @@ export class Gatekeeper {
         classifier.bind(msg.portal, msg.statement);
         if (classifier.portal(msg.portal).class !== 'read') {
           // Keep a private copy: the frame references a network buffer.
-          this.portals.set(msg.portal, decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) }));
+          this.portals.set(
+            msg.portal,
+            decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) }),
+          );
         } else {
           this.portals.delete(msg.portal);
         }
@@ -171,13 +185,23 @@ export class Gatekeeper {
   }
 
   /** `stmt` is only built when the statement is held: reads pay nothing for it. */
-  private gateStatement(frame: Frame, kind: Kind, c: Classification, stmt: () => HeldStatement, out: Output): void {
+  private gateStatement(
+    frame: Frame,
+    kind: Kind,
+    c: Classification,
+    stmt: () => HeldStatement,
+    out: Output,
+  ): void {
     if (c.class === 'invalid') {
-      this.refuse(kind, {
-        code: SqlState.SyntaxError,
-        message: c.error?.message ?? 'syntax error',
-        ...(c.error?.cursorPosition ? { position: c.error.cursorPosition } : {}),
-      }, out);
+      this.refuse(
+        kind,
+        {
+          code: SqlState.SyntaxError,
+          message: c.error?.message ?? 'syntax error',
+          ...(c.error?.cursorPosition ? { position: c.error.cursorPosition } : {}),
+        },
+        out,
+      );
       return;
     }
     const decision: Decision = this.deps.policy.decide(this.deps.identity, c);
@@ -187,11 +211,15 @@ export class Gatekeeper {
         out.server.push(frame.raw);
         return;
       case 'deny':
-        this.refuse(kind, {
-          code: SqlState.InsufficientPrivilege,
-          message: `Sluice: ${decision.message}`,
-          detail: `Refused by rule ${decision.rule.id}.`,
-        }, out);
+        this.refuse(
+          kind,
+          {
+            code: SqlState.InsufficientPrivilege,
+            message: `Sluice: ${decision.message}`,
+            detail: `Refused by rule ${decision.rule.id}.`,
+          },
+          out,
+        );
         return;
       case 'review':
         this.beginHold(frame, kind, c, decision, stmt(), out);
@@ -210,16 +238,28 @@ export class Gatekeeper {
     const { gate } = this.deps;
     const tx = this.deps.txStatus();
     if (!gate) {
-      this.refuse(kind, { code: SqlState.InsufficientPrivilege, message: 'Sluice: this statement needs approval, and no approval channel is configured' }, out);
+      this.refuse(
+        kind,
+        {
+          code: SqlState.InsufficientPrivilege,
+          message: 'Sluice: this statement needs approval, and no approval channel is configured',
+        },
+        out,
+      );
       return;
     }
     if (tx !== 'I' && decision.tier.inTransaction === 'deny') {
-      this.refuse(kind, {
-        code: SqlState.InsufficientPrivilege,
-        message: 'Sluice: this statement needs approval and cannot be held inside an open transaction',
-        detail: `Rule ${decision.rule.id} refuses holds inside transactions.`,
-        hint: 'Run it outside BEGIN … COMMIT.',
-      }, out);
+      this.refuse(
+        kind,
+        {
+          code: SqlState.InsufficientPrivilege,
+          message:
+            'Sluice: this statement needs approval and cannot be held inside an open transaction',
+          detail: `Rule ${decision.rule.id} refuses holds inside transactions.`,
+          hint: 'Run it outside BEGIN … COMMIT.',
+        },
+        out,
+      );
       return;
     }
     const held: Held = { frame, kind };
@@ -260,7 +300,11 @@ export class Gatekeeper {
           return;
         }
         this.deps.logger.error({ err }, 'could not record approval request; refusing statement');
-        this.onVerdict(held, { kind: 'denied', by: 'sluice', reason: 'the approval request could not be recorded' });
+        this.onVerdict(held, {
+          kind: 'denied',
+          by: 'sluice',
+          reason: 'the approval request could not be recorded',
+        });
       },
     );
   }
@@ -287,27 +331,43 @@ export class Gatekeeper {
         }
         break;
       case 'denied':
-        this.refuse(held.kind, {
-          code: SqlState.InsufficientPrivilege,
-          message: `Sluice: request ${id} was denied by ${verdict.by}: ${verdict.reason}`,
-        }, out);
+        this.refuse(
+          held.kind,
+          {
+            code: SqlState.InsufficientPrivilege,
+            message: `Sluice: request ${id} was denied by ${verdict.by}: ${verdict.reason}`,
+          },
+          out,
+        );
         break;
       case 'expired':
-        this.refuse(held.kind, {
-          code: SqlState.ApprovalExpired,
-          message: `Sluice: request ${id} expired without approval`,
-          hint: 'Ask an owner to approve sooner, or raise the rule\'s timeout.',
-        }, out);
+        this.refuse(
+          held.kind,
+          {
+            code: SqlState.ApprovalExpired,
+            message: `Sluice: request ${id} expired without approval`,
+            hint: "Ask an owner to approve sooner, or raise the rule's timeout.",
+          },
+          out,
+        );
         break;
       case 'refused':
-        this.refuse(held.kind, { code: SqlState.InsufficientPrivilege, message: `Sluice: ${verdict.message}` }, out);
+        this.refuse(
+          held.kind,
+          { code: SqlState.InsufficientPrivilege, message: `Sluice: ${verdict.message}` },
+          out,
+        );
         break;
       case 'cancelled':
-        this.refuse(held.kind, {
-          code: SqlState.QueryCanceled,
-          message: 'canceling statement due to user request',
-          detail: `Sluice request ${id} was cancelled: ${verdict.reason}`,
-        }, out);
+        this.refuse(
+          held.kind,
+          {
+            code: SqlState.QueryCanceled,
+            message: 'canceling statement due to user request',
+            detail: `Sluice request ${id} was cancelled: ${verdict.reason}`,
+          },
+          out,
+        );
         break;
     }
     const queued = this.queue;

@@ -85,7 +85,8 @@ export class ServerObserver implements BackendHandler {
         return;
       }
       case BackendCode.BackendKeyData:
-        if (body.length >= 8) this.events.backendKey(body.readInt32BE(0), Buffer.from(body.subarray(4)));
+        if (body.length >= 8)
+          this.events.backendKey(body.readInt32BE(0), Buffer.from(body.subarray(4)));
         return;
       case BackendCode.CommandComplete:
         this.events.commandComplete(body.toString('utf8', 0, Math.max(0, body.length - 1)));

@@ -48,7 +48,8 @@ function secureContext(opt: ProxyOptions['tls']): tls.SecureContext | undefined 
 
 export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const logger = opts.logger ?? silentLogger;
-  const upstream = typeof opts.upstream === 'string' ? parseUpstreamUrl(opts.upstream) : opts.upstream;
+  const upstream =
+    typeof opts.upstream === 'string' ? parseUpstreamUrl(opts.upstream) : opts.upstream;
   if (opts.policy && !opts.classifierFactory) {
     throw new Error('a policy needs a classifier: pass classifierFactory');
   }

@@ -146,7 +146,10 @@ export class Session {
       case 'GSSENCRequest': {
         // Bytes sent before the handshake could be injected by a man in the middle.
         if (rest.length > 0 || this.framer.buffered > 0) {
-          throw new ProtocolError(SqlState.ProtocolViolation, `received unencrypted data after ${packet.type === 'SSLRequest' ? 'SSL' : 'GSSAPI encryption'} request`);
+          throw new ProtocolError(
+            SqlState.ProtocolViolation,
+            `received unencrypted data after ${packet.type === 'SSLRequest' ? 'SSL' : 'GSSAPI encryption'} request`,
+          );
         }
         if (packet.type === 'SSLRequest' && this.opts.tlsContext && !this.clientTls) {
           this.client.write(SSL_ACCEPT);
@@ -259,7 +262,10 @@ export class Session {
     if (this.state === SessionState.auth) {
       for (const f of frames) {
         if (f.code !== FrontendCode.Password && f.code !== FrontendCode.Terminate) {
-          throw new ProtocolError(SqlState.ProtocolViolation, 'expected an authentication response, got another message before authentication completed');
+          throw new ProtocolError(
+            SqlState.ProtocolViolation,
+            'expected an authentication response, got another message before authentication completed',
+          );
         }
       }
       return this.forwardFrames(chunk, frames, tiled);
@@ -342,7 +348,10 @@ export class Session {
 
   private fail(err: unknown): void {
     if (err instanceof ProtocolError) {
-      this.log.warn({ sqlstate: err.sqlstate, msg: err.message, client: this.identity.clientAddress }, 'protocol error from client');
+      this.log.warn(
+        { sqlstate: err.sqlstate, msg: err.message, client: this.identity.clientAddress },
+        'protocol error from client',
+      );
       this.fatal(err.sqlstate, err.message);
       return;
     }

@@ -5,7 +5,12 @@ import { ProtocolError, SqlState } from '../protocol/protocol-error.js';
 /** Settings that change who we are: refused at start-up as SET ROLE is refused later. */
 const IDENTITY_SETTINGS = new Set(['role', 'session_authorization']);
 /** Settings the classifier must know about because they change how SQL text is read. */
-export const PARSER_SETTINGS = ['standard_conforming_strings', 'client_encoding', 'search_path', 'backslash_quote'];
+export const PARSER_SETTINGS = [
+  'standard_conforming_strings',
+  'client_encoding',
+  'search_path',
+  'backslash_quote',
+];
 
 const FALSE_VALUES = new Set(['false', 'off', 'no', '0']);
 
@@ -51,7 +56,10 @@ export interface StartupFacts {
 export function checkStartup(params: Map<string, string>): StartupFacts {
   const user = params.get('user');
   if (!user) {
-    throw new ProtocolError(SqlState.InvalidAuthorization, 'no PostgreSQL user name specified in startup packet');
+    throw new ProtocolError(
+      SqlState.InvalidAuthorization,
+      'no PostgreSQL user name specified in startup packet',
+    );
   }
   const replication = params.get('replication');
   if (replication !== undefined && !FALSE_VALUES.has(replication.toLowerCase())) {

@@ -77,7 +77,8 @@ function readSslAnswer(sock: net.Socket): Promise<'S' | 'N'> {
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       cleanup();
-      if (chunk.length !== 1) return reject(new Error('server sent unexpected data after SSL answer'));
+      if (chunk.length !== 1)
+        return reject(new Error('server sent unexpected data after SSL answer'));
       const c = String.fromCharCode(chunk[0]!);
       if (c === 'S' || c === 'N') resolve(c);
       else reject(new Error(`server answered SSLRequest with ${JSON.stringify(c)}`));

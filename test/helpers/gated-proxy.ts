@@ -21,16 +21,27 @@ export interface GatedProxy {
 }
 
 /** `policyFiles`: file name → YAML; omitted means the built-in defaults. */
-export async function startGatedProxy(opts: { policyFiles?: Record<string, string>; controlUrl?: string } = {}): Promise<GatedProxy> {
+export async function startGatedProxy(
+  opts: { policyFiles?: Record<string, string>; controlUrl?: string } = {},
+): Promise<GatedProxy> {
   await initClassifier();
   const root = mkdtempSync(path.join(tmpdir(), 'sluice-gated-'));
   const dir = path.join(root, 'policies');
   if (opts.policyFiles) {
     mkdirSync(dir);
-    for (const [name, text] of Object.entries(opts.policyFiles)) writeFileSync(path.join(dir, name), text);
+    for (const [name, text] of Object.entries(opts.policyFiles))
+      writeFileSync(path.join(dir, name), text);
   }
-  const policy = await PolicyStore.open({ dir, defaultsIfMissing: !opts.policyFiles, repoRoot: root });
-  const approvals = await openApprovals({ stateDir: root, ...(opts.controlUrl ? { controlUrl: opts.controlUrl } : {}), logger: (await import('../../src/util/log.js')).silentLogger });
+  const policy = await PolicyStore.open({
+    dir,
+    defaultsIfMissing: !opts.policyFiles,
+    repoRoot: root,
+  });
+  const approvals = await openApprovals({
+    stateDir: root,
+    ...(opts.controlUrl ? { controlUrl: opts.controlUrl } : {}),
+    logger: (await import('../../src/util/log.js')).silentLogger,
+  });
   const created: ApprovalRequest[] = [];
   const waiters: ((r: ApprovalRequest) => void)[] = [];
   approvals.broker.subscribe((e) => {

@@ -25,7 +25,12 @@ export function viaProxy(proxy: RunningProxy, database: string, user?: string, p
 }
 
 /** Sends a CancelRequest on a fresh connection, exactly as libpq does. */
-export async function sendCancel(host: string, port: number, processId: number, secretKey: number): Promise<void> {
+export async function sendCancel(
+  host: string,
+  port: number,
+  processId: number,
+  secretKey: number,
+): Promise<void> {
   const net = await import('node:net');
   const { serialize } = await import('pg-protocol');
   await new Promise<void>((resolve, reject) => {

@@ -50,7 +50,10 @@ export class RawClient {
       if (this.buf.length >= 5) {
         const len = this.buf.readInt32BE(1);
         if (this.buf.length >= len + 1) {
-          const msg = { code: String.fromCharCode(this.buf[0]!), body: this.buf.subarray(5, len + 1) };
+          const msg = {
+            code: String.fromCharCode(this.buf[0]!),
+            body: this.buf.subarray(5, len + 1),
+          };
           this.buf = this.buf.subarray(len + 1);
           return msg;
         }

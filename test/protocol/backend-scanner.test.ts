@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { BackendScanner, MessageAction, type BackendHandler } from '../../src/protocol/backend-scanner.js';
-import { errorResponse, noticeResponse, parseErrorFields, readyForQuery, Field } from '../../src/protocol/builders.js';
+import {
+  BackendScanner,
+  MessageAction,
+  type BackendHandler,
+} from '../../src/protocol/backend-scanner.js';
+import {
+  errorResponse,
+  noticeResponse,
+  parseErrorFields,
+  readyForQuery,
+  Field,
+} from '../../src/protocol/builders.js';
 import { BackendCode } from '../../src/protocol/codes.js';
 
 function msg(code: string, body: Buffer | string = Buffer.alloc(0)): Buffer {
@@ -11,7 +21,11 @@ function msg(code: string, body: Buffer | string = Buffer.alloc(0)): Buffer {
   b.copy(out, 5);
   return out;
 }
-const int32 = (n: number) => { const b = Buffer.alloc(4); b.writeInt32BE(n); return b; };
+const int32 = (n: number) => {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+};
 const cstr = (s: string) => Buffer.from(s + '\0');
 
 const serverStream: Buffer[] = [
@@ -134,7 +148,13 @@ describe('builders', () => {
     expect(readyForQuery('T').toString('hex')).toBe('5a0000000554');
   });
   it('builds an ErrorResponse that round-trips', () => {
-    const e = errorResponse({ code: '42501', message: 'no', detail: 'because', hint: 'ask', position: 3 });
+    const e = errorResponse({
+      code: '42501',
+      message: 'no',
+      detail: 'because',
+      hint: 'ask',
+      position: 3,
+    });
     expect(e[0]).toBe(0x45);
     expect(e.readInt32BE(1)).toBe(e.length - 1);
     const f = parseErrorFields(e.subarray(5));

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { serialize } from 'pg-protocol';
-import { FrontendFramer, type Frame, type StartupPacket } from '../../src/protocol/frontend-framer.js';
+import {
+  FrontendFramer,
+  type Frame,
+  type StartupPacket,
+} from '../../src/protocol/frontend-framer.js';
 import { decodeBind, decodeFrontend } from '../../src/protocol/frontend-messages.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 
@@ -64,11 +68,16 @@ function runStartup(bytes: Buffer, cuts: number[]): { packets: StartupPacket[]; 
       let r = f.pushStartup(piece);
       packets.push(...r.packets);
       // Start-up stops after an encryption request; the caller feeds the rest back.
-      while (r.rest.length > 0 && (f.currentPhase as string) === 'startup' && r.packets.length > 0) {
+      while (
+        r.rest.length > 0 &&
+        (f.currentPhase as string) === 'startup' &&
+        r.packets.length > 0
+      ) {
         r = f.pushStartup(r.rest);
         packets.push(...r.packets);
       }
-      if (r.rest.length > 0 && (f.currentPhase as string) === 'messages') frames.push(...f.push(r.rest));
+      if (r.rest.length > 0 && (f.currentPhase as string) === 'messages')
+        frames.push(...f.push(r.rest));
     } else {
       frames.push(...f.push(piece));
     }
@@ -126,11 +135,51 @@ describe('FrontendFramer start-up phase', () => {
 
   it.each([
     ['length below 8', Buffer.from([0, 0, 0, 3, 0, 3, 0, 0]), '08P01', /invalid length/],
-    ['length over the start-up limit', Buffer.from([0, 0, 0x30, 0, 0, 3, 0, 0]), '08P01', /invalid length/],
-    ['unknown protocol version', (() => { const b = Buffer.from(startup); b.writeInt32BE(0x00020000, 4); return b; })(), '0A000', /unsupported frontend protocol 2\.0/],
-    ['garbage before the start-up message', Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), '08P01', /invalid length/],
-    ['parameters without terminator', (() => { const b = Buffer.alloc(8 + 4); b.writeInt32BE(12, 0); b.writeInt32BE(0x30000, 4); b.write('us', 8); return b; })(), '08P01', /terminator/],
-    ['cancel key too short', (() => { const b = Buffer.alloc(14); b.writeInt32BE(14, 0); b.writeInt32BE(80877102, 4); return b; })(), '08P01', /cancel/],
+    [
+      'length over the start-up limit',
+      Buffer.from([0, 0, 0x30, 0, 0, 3, 0, 0]),
+      '08P01',
+      /invalid length/,
+    ],
+    [
+      'unknown protocol version',
+      (() => {
+        const b = Buffer.from(startup);
+        b.writeInt32BE(0x00020000, 4);
+        return b;
+      })(),
+      '0A000',
+      /unsupported frontend protocol 2\.0/,
+    ],
+    [
+      'garbage before the start-up message',
+      Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'),
+      '08P01',
+      /invalid length/,
+    ],
+    [
+      'parameters without terminator',
+      (() => {
+        const b = Buffer.alloc(8 + 4);
+        b.writeInt32BE(12, 0);
+        b.writeInt32BE(0x30000, 4);
+        b.write('us', 8);
+        return b;
+      })(),
+      '08P01',
+      /terminator/,
+    ],
+    [
+      'cancel key too short',
+      (() => {
+        const b = Buffer.alloc(14);
+        b.writeInt32BE(14, 0);
+        b.writeInt32BE(80877102, 4);
+        return b;
+      })(),
+      '08P01',
+      /cancel/,
+    ],
   ])('rejects %s', (_name, bytes, code, message) => {
     const f = new FrontendFramer();
     try {
@@ -187,17 +236,30 @@ describe('FrontendFramer typed phase', () => {
     expect(msgs[7]).toEqual({ type: 'Close', target: 'P', name: 'p1' });
     expect(msgs[8]).toEqual({ type: 'Close', target: 'S', name: 's1' });
     expect(msgs.slice(9).map((m) => m.type)).toEqual([
-      'Sync', 'Flush', 'Password', 'CopyData', 'CopyDone', 'CopyFail', 'Terminate', 'FunctionCall',
+      'Sync',
+      'Flush',
+      'Password',
+      'CopyData',
+      'CopyDone',
+      'CopyFail',
+      'Terminate',
+      'FunctionCall',
     ]);
-    expect(msgs[16]).toEqual({ type: "FunctionCall", functionOid: 1598 });
+    expect(msgs[16]).toEqual({ type: 'FunctionCall', functionOid: 1598 });
     const bind = decodeBind(framed([])[3]!);
     expect(bind.values.map((v) => (v === null ? null : v.toString('hex')))).toEqual([
-      Buffer.from('42').toString('hex'), null, '0102',
+      Buffer.from('42').toString('hex'),
+      null,
+      '0102',
     ]);
   });
 
   it.each([
-    ['an unknown message type', Buffer.from([0x7a, 0, 0, 0, 4]), /invalid frontend message type 122/],
+    [
+      'an unknown message type',
+      Buffer.from([0x7a, 0, 0, 0, 4]),
+      /invalid frontend message type 122/,
+    ],
     ['a length below 4', Buffer.from([0x51, 0, 0, 0, 3]), /invalid message length 3/],
     ['a length over the limit', Buffer.from([0x51, 0x7f, 0, 0, 0]), /exceeds the limit/],
   ])('rejects %s with 08P01', (_n, bytes, message) => {
@@ -218,10 +280,25 @@ describe('FrontendFramer typed phase', () => {
   });
 
   it.each([
-    ['Query without terminator', Buffer.from([0x51, 0, 0, 0, 6, 0x61, 0x62]), /Query message: missing string terminator/],
-    ['Execute too short', Buffer.from([0x45, 0, 0, 0, 6, 0x70, 0]), /Execute message: message too short/],
+    [
+      'Query without terminator',
+      Buffer.from([0x51, 0, 0, 0, 6, 0x61, 0x62]),
+      /Query message: missing string terminator/,
+    ],
+    [
+      'Execute too short',
+      Buffer.from([0x45, 0, 0, 0, 6, 0x70, 0]),
+      /Execute message: message too short/,
+    ],
     ['Describe with a bad target', Buffer.from([0x44, 0, 0, 0, 6, 0x58, 0]), /invalid target type/],
-    ['Bind with a negative length', (() => { const b = Buffer.from([0x42, 0, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xf0, 0, 0]); return b; })(), /Bind message/],
+    [
+      'Bind with a negative length',
+      (() => {
+        const b = Buffer.from([0x42, 0, 0, 0, 16, 0, 0, 0, 0, 0, 1, 0xff, 0xff, 0xff, 0xf0, 0, 0]);
+        return b;
+      })(),
+      /Bind message/,
+    ],
   ])('reports a malformed %s as 08P01', (_n, bytes, message) => {
     const f = new FrontendFramer();
     f.pushStartup(startup);

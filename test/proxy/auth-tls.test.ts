@@ -29,11 +29,25 @@ beforeAll(async () => {
   }
 });
 
-async function whoAmI(proxy: RunningProxy, user: string, password?: string, ssl?: pg.ClientConfig['ssl']) {
-  const c = new pg.Client({ host: proxy.host, port: proxy.port, user, password, database: db, ssl });
+async function whoAmI(
+  proxy: RunningProxy,
+  user: string,
+  password?: string,
+  ssl?: pg.ClientConfig['ssl'],
+) {
+  const c = new pg.Client({
+    host: proxy.host,
+    port: proxy.port,
+    user,
+    password,
+    database: db,
+    ssl,
+  });
   await c.connect();
   try {
-    const r = await c.query('SELECT current_user AS u, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS upstream_ssl');
+    const r = await c.query(
+      'SELECT current_user AS u, (SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()) AS upstream_ssl',
+    );
     return r.rows[0] as { u: string; upstream_ssl: boolean };
   } finally {
     await c.end();
@@ -56,7 +70,7 @@ describe('authentication is relayed byte for byte', () => {
   it('trust', async () => {
     expect((await whoAmI(proxy, 'sluice_trust')).u).toBe('sluice_trust');
   });
-  it('a wrong password gets the server\'s own 28P01', async () => {
+  it("a wrong password gets the server's own 28P01", async () => {
     await expect(whoAmI(proxy, 'scram_user', 'wrong')).rejects.toMatchObject({ code: '28P01' });
   });
   it('answers GSSENCRequest with N, then proceeds', async () => {
@@ -104,13 +118,24 @@ describe('TLS on the client leg', () => {
   afterAll(() => proxy.close());
 
   it('terminates TLS with the configured certificate (node-postgres, verified)', async () => {
-    const r = await whoAmI(proxy, 'scram_user', 'scram-pw', { ca: readFileSync(certs.caFile, 'utf8'), servername: 'localhost' });
+    const r = await whoAmI(proxy, 'scram_user', 'scram-pw', {
+      ca: readFileSync(certs.caFile, 'utf8'),
+      servername: 'localhost',
+    });
     expect(r.u).toBe('scram_user');
   });
 
   it('psql with sslmode=verify-full works', async () => {
     const r = await run('psql', ['-X', '-A', '-t', '-c', 'SELECT current_user'], {
-      env: { PGHOST: 'localhost', PGPORT: String(proxy.port), PGUSER: 'scram_user', PGPASSWORD: 'scram-pw', PGDATABASE: db, PGSSLMODE: 'verify-full', PGSSLROOTCERT: certs.caFile },
+      env: {
+        PGHOST: 'localhost',
+        PGPORT: String(proxy.port),
+        PGUSER: 'scram_user',
+        PGPASSWORD: 'scram-pw',
+        PGDATABASE: db,
+        PGSSLMODE: 'verify-full',
+        PGSSLROOTCERT: certs.caFile,
+      },
     });
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe('scram_user');
@@ -118,7 +143,12 @@ describe('TLS on the client leg', () => {
 
   it('refuses bytes buffered before the TLS handshake', async () => {
     const c = await RawClient.connect(proxy.host, proxy.port);
-    c.write(Buffer.concat([serialize.requestSsl(), serialize.startup({ user: 'sluice_trust', database: db })]));
+    c.write(
+      Buffer.concat([
+        serialize.requestSsl(),
+        serialize.startup({ user: 'sluice_trust', database: db }),
+      ]),
+    );
     const m = await c.read();
     expect(m?.code).toBe('E');
     expect(errorFields(m!.body)).toMatchObject({ V: 'FATAL', C: '08P01' });
@@ -130,7 +160,9 @@ describe('TLS on the client leg', () => {
 describe('TLS on the server leg', () => {
   it('sslmode=require encrypts the upstream connection', async () => {
     const info = pgInfo();
-    const proxy = await startTestProxy({ upstream: `postgres://${info.host}:${info.port}/postgres?sslmode=require` });
+    const proxy = await startTestProxy({
+      upstream: `postgres://${info.host}:${info.port}/postgres?sslmode=require`,
+    });
     try {
       const r = await whoAmI(proxy, 'scram_user', 'scram-pw');
       expect(r.upstream_ssl).toBe(true);
@@ -141,7 +173,9 @@ describe('TLS on the server leg', () => {
 
   it('sslmode=verify-full verifies the server certificate and host name', async () => {
     const info = pgInfo();
-    const proxy = await startTestProxy({ upstream: `postgres://localhost:${info.port}/postgres?sslmode=verify-full&sslrootcert=${certs.caFile}` });
+    const proxy = await startTestProxy({
+      upstream: `postgres://localhost:${info.port}/postgres?sslmode=verify-full&sslrootcert=${certs.caFile}`,
+    });
     try {
       expect((await whoAmI(proxy, 'scram_user', 'scram-pw')).upstream_ssl).toBe(true);
     } finally {
@@ -151,9 +185,13 @@ describe('TLS on the server leg', () => {
 
   it('verify-full with the wrong CA refuses, and the client hears why', async () => {
     const info = pgInfo();
-    const proxy = await startTestProxy({ upstream: `postgres://localhost:${info.port}/postgres?sslmode=verify-full&sslrootcert=${certs.certFile}` });
+    const proxy = await startTestProxy({
+      upstream: `postgres://localhost:${info.port}/postgres?sslmode=verify-full&sslrootcert=${certs.certFile}`,
+    });
     try {
-      await expect(whoAmI(proxy, 'scram_user', 'scram-pw')).rejects.toThrow(/could not connect to the upstream/);
+      await expect(whoAmI(proxy, 'scram_user', 'scram-pw')).rejects.toThrow(
+        /could not connect to the upstream/,
+      );
     } finally {
       await proxy.close();
     }
@@ -166,16 +204,26 @@ describe('TLS on the server leg', () => {
       tls: { certFile: certs.certFile, keyFile: certs.keyFile },
     });
     const env = (binding: string) => ({
-      PGHOST: 'localhost', PGPORT: String(proxy.port), PGUSER: 'scram_user', PGPASSWORD: 'scram-pw', PGDATABASE: db,
-      PGSSLMODE: 'verify-full', PGSSLROOTCERT: certs.caFile, PGCHANNELBINDING: binding,
+      PGHOST: 'localhost',
+      PGPORT: String(proxy.port),
+      PGUSER: 'scram_user',
+      PGPASSWORD: 'scram-pw',
+      PGDATABASE: db,
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: certs.caFile,
+      PGCHANNELBINDING: binding,
     });
     try {
-      const ok = await run('psql', ['-X', '-A', '-t', '-c', 'SELECT current_user'], { env: env('disable') });
+      const ok = await run('psql', ['-X', '-A', '-t', '-c', 'SELECT current_user'], {
+        env: env('disable'),
+      });
       expect(ok.stderr).toBe('');
       expect(ok.stdout.trim()).toBe('scram_user');
       // The known limit (README): the client's TLS channel ends at Sluice, so binding to
       // it cannot satisfy the server. The server detects it and refuses; nothing is weakened.
-      const bound = await run('psql', ['-X', '-A', '-t', '-c', 'SELECT current_user'], { env: env('prefer') });
+      const bound = await run('psql', ['-X', '-A', '-t', '-c', 'SELECT current_user'], {
+        env: env('prefer'),
+      });
       expect(bound.code).not.toBe(0);
       expect(bound.stderr).toMatch(/channel binding/);
     } finally {

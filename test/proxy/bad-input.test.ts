@@ -15,11 +15,19 @@ let bystander: pg.Client;
 beforeAll(async () => {
   db = await createTestDatabase('bad');
   const admin = await adminClient();
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sluice_trust') THEN CREATE ROLE sluice_trust LOGIN; END IF; END $$`);
+  await admin.query(
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sluice_trust') THEN CREATE ROLE sluice_trust LOGIN; END IF; END $$`,
+  );
   await admin.end();
   proxy = await startTestProxy({ maxMessageLength: 1024 * 1024 });
   const info = pgInfo();
-  bystander = new pg.Client({ host: proxy.host, port: proxy.port, user: info.user, password: info.password, database: db });
+  bystander = new pg.Client({
+    host: proxy.host,
+    port: proxy.port,
+    user: info.user,
+    password: info.password,
+    database: db,
+  });
   await bystander.connect();
 });
 afterAll(async () => {
@@ -89,13 +97,21 @@ describe('bad input after start-up', () => {
     const c = await ready();
     const admin = await adminClient();
     try {
-      const before = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1", [db]);
+      const before = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1",
+        [db],
+      );
       c.write(serialize.query('SELECT 1').subarray(0, 7));
       c.end();
       let n = before.rows[0].n as number;
       for (let i = 0; i < 50 && n >= before.rows[0].n; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        n = (await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1", [db])).rows[0].n;
+        n = (
+          await admin.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1",
+            [db],
+          )
+        ).rows[0].n;
       }
       expect(n).toBeLessThan(before.rows[0].n);
     } finally {
@@ -155,9 +171,16 @@ describe('fuzz: random and mutated frames at a live proxy', () => {
           () => resolve(),
         );
       });
-    for (let i = 0; i < cases.length; i += 100) await Promise.all(cases.slice(i, i + 100).map(send));
+    for (let i = 0; i < cases.length; i += 100)
+      await Promise.all(cases.slice(i, i + 100).map(send));
     const info = pgInfo();
-    const fresh = new pg.Client({ host: proxy.host, port: proxy.port, user: info.user, password: info.password, database: db });
+    const fresh = new pg.Client({
+      host: proxy.host,
+      port: proxy.port,
+      user: info.user,
+      password: info.password,
+      database: db,
+    });
     await fresh.connect();
     expect((await fresh.query('SELECT 7 AS seven')).rows[0].seven).toBe(7);
     await fresh.end();

@@ -56,7 +56,12 @@ describe('reads pass, writes wait', () => {
     expect(req.session).toMatchObject({ database: db, user: 'postgres' });
     expect(req.classification.class).toBe('write');
     expect(await count()).toBe(10); // nothing ran yet
-    const res = await g.approvals.broker.approve(req.id, { by: 'dba', reason: 'ok', source: 'local', anyOwner: true });
+    const res = await g.approvals.broker.approve(req.id, {
+      by: 'dba',
+      reason: 'ok',
+      source: 'local',
+      anyOwner: true,
+    });
     expect(res.ok).toBe(true);
     const r = await pending;
     expect(r.command).toBe('DELETE');
@@ -78,7 +83,11 @@ describe('reads pass, writes wait', () => {
     const req = await g.nextRequest();
     await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
     await pending;
-    const again = await g.approvals.broker.approve(req.id, { by: 'dba2', source: 'local', anyOwner: true });
+    const again = await g.approvals.broker.approve(req.id, {
+      by: 'dba2',
+      source: 'local',
+      anyOwner: true,
+    });
     expect(again.ok).toBe(false);
     expect(await count()).toBe(9);
     await c.end();
@@ -92,7 +101,10 @@ describe('reads pass, writes wait', () => {
     const req = await g.nextRequest();
     expect(req.params.map((p) => p.value)).toEqual(['x', '1']);
     await g.approvals.broker.deny(req.id, 'carol', 'not today');
-    await expect(pending).rejects.toMatchObject({ code: '42501', message: expect.stringMatching(/denied by carol: not today/) });
+    await expect(pending).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringMatching(/denied by carol: not today/),
+    });
     expect((await admin.query('SELECT v FROM items WHERE id = 1')).rows[0].v).toBe('v1');
     expect((await c.query('SELECT 1 AS one')).rows[0].one).toBe(1);
     await c.end();
@@ -103,7 +115,11 @@ describe('reads pass, writes wait', () => {
     const c = await client();
     await c.query('BEGIN');
     const first = c.query("INSERT INTO items VALUES (100, 'a')");
-    await g.approvals.broker.approve((await g.nextRequest()).id, { by: 'dba', source: 'local', anyOwner: true });
+    await g.approvals.broker.approve((await g.nextRequest()).id, {
+      by: 'dba',
+      source: 'local',
+      anyOwner: true,
+    });
     await first;
     const second = c.query('DELETE FROM items WHERE id = 1');
     const req = await g.nextRequest();
@@ -112,7 +128,9 @@ describe('reads pass, writes wait', () => {
     await second;
     await c.query('COMMIT');
     expect(await count()).toBe(10);
-    expect((await admin.query('SELECT count(*)::int AS n FROM items WHERE id = 100')).rows[0].n).toBe(1);
+    expect(
+      (await admin.query('SELECT count(*)::int AS n FROM items WHERE id = 100')).rows[0].n,
+    ).toBe(1);
     await c.end();
   });
 
@@ -121,7 +139,11 @@ describe('reads pass, writes wait', () => {
     const c = await client();
     await c.query('BEGIN');
     const first = c.query("INSERT INTO items VALUES (200, 'a')");
-    await g.approvals.broker.approve((await g.nextRequest()).id, { by: 'dba', source: 'local', anyOwner: true });
+    await g.approvals.broker.approve((await g.nextRequest()).id, {
+      by: 'dba',
+      source: 'local',
+      anyOwner: true,
+    });
     await first;
     const second = c.query('DELETE FROM items');
     second.catch(() => {});
@@ -131,7 +153,9 @@ describe('reads pass, writes wait', () => {
     await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
     const commit = await c.query('COMMIT');
     expect(commit.command).toBe('ROLLBACK');
-    expect((await admin.query('SELECT count(*)::int AS n FROM items WHERE id = 200')).rows[0].n).toBe(0);
+    expect(
+      (await admin.query('SELECT count(*)::int AS n FROM items WHERE id = 200')).rows[0].n,
+    ).toBe(0);
     await c.query('BEGIN');
     await c.query('ROLLBACK');
     await c.end();
@@ -164,7 +188,11 @@ describe('reads pass, writes wait', () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect((await g.approvals.broker.get(req.id))?.status).toBe('cancelled');
-    const late = await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    const late = await g.approvals.broker.approve(req.id, {
+      by: 'dba',
+      source: 'local',
+      anyOwner: true,
+    });
     expect(late.ok).toBe(false);
     expect(await count()).toBe(10);
   });
@@ -206,16 +234,21 @@ describe('refused at once', () => {
   it('forbidden statements get 42501 with the reason, never a request', async () => {
     const c = await client();
     await expect(c.query('ALTER SYSTEM SET work_mem = 1')).rejects.toMatchObject({ code: '42501' });
-    await expect(c.query('SELECT pg_terminate_backend(1)')).rejects.toMatchObject({ code: '42501' });
+    await expect(c.query('SELECT pg_terminate_backend(1)')).rejects.toMatchObject({
+      code: '42501',
+    });
     await expect(c.query('SET ROLE postgres')).rejects.toMatchObject({ code: '42501' });
     expect((await c.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
     expect(await g.approvals.broker.list({ status: 'pending' })).toHaveLength(0);
     await c.end();
   });
 
-  it('invalid SQL gets 42601 with the parser\'s message and is never forwarded', async () => {
+  it("invalid SQL gets 42601 with the parser's message and is never forwarded", async () => {
     const c = await client();
-    await expect(c.query('SELEC 1')).rejects.toMatchObject({ code: '42601', message: expect.stringMatching(/syntax error at or near "SELEC"/) });
+    await expect(c.query('SELEC 1')).rejects.toMatchObject({
+      code: '42601',
+      message: expect.stringMatching(/syntax error at or near "SELEC"/),
+    });
     expect((await c.query('SELECT 1 AS ok')).rows[0].ok).toBe(1);
     await c.end();
   });
@@ -223,7 +256,7 @@ describe('refused at once', () => {
   it('inside a transaction a refusal fails the transaction on the server too', async () => {
     const c = await client();
     await c.query('BEGIN');
-    await expect(c.query('LOAD \'x\'')).rejects.toMatchObject({ code: '42501' });
+    await expect(c.query("LOAD 'x'")).rejects.toMatchObject({ code: '42501' });
     await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
     await c.query('ROLLBACK');
     await c.end();

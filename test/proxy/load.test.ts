@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
-import { adminClient, createTestDatabase, pgInfo } from '../helpers/pg.js';
+import { adminClient, createTestDatabase } from '../helpers/pg.js';
 import { startTestProxy, viaProxy } from '../helpers/proxy.js';
 import { RawClient } from '../helpers/raw-client.js';
 import type { RunningProxy } from '../../src/proxy/server.js';
@@ -13,7 +13,9 @@ let db: string;
 beforeAll(async () => {
   db = await createTestDatabase('load');
   const admin = await adminClient();
-  await admin.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sluice_trust') THEN CREATE ROLE sluice_trust LOGIN; END IF; END $$`);
+  await admin.query(
+    `DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'sluice_trust') THEN CREATE ROLE sluice_trust LOGIN; END IF; END $$`,
+  );
   await admin.end();
   proxy = await startTestProxy();
 });
@@ -54,7 +56,10 @@ describe('backpressure', () => {
       let waiting = false;
       for (let i = 0; i < 100 && !waiting; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        const r = await admin.query("SELECT wait_event FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1 AND state = 'active'", [db]);
+        const r = await admin.query(
+          "SELECT wait_event FROM pg_stat_activity WHERE usename = 'sluice_trust' AND datname = $1 AND state = 'active'",
+          [db],
+        );
         waiting = r.rows.some((row) => row.wait_event === 'ClientWrite');
       }
       // The backend is blocked writing to us: Sluice stopped reading from it.

@@ -21,12 +21,31 @@ afterAll(async () => {
 
 function env(): Record<string, string> {
   const info = pgInfo();
-  return { PGHOST: proxy.host, PGPORT: String(proxy.port), PGUSER: info.user, PGPASSWORD: info.password, PGDATABASE: db, PGSSLMODE: 'disable' };
+  return {
+    PGHOST: proxy.host,
+    PGPORT: String(proxy.port),
+    PGUSER: info.user,
+    PGPASSWORD: info.password,
+    PGDATABASE: db,
+    PGSSLMODE: 'disable',
+  };
 }
 
 describe('psql through the proxy', () => {
   it('runs a multi-statement string', async () => {
-    const r = await run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', 'CREATE TABLE m (a int); INSERT INTO m VALUES (1),(2); SELECT sum(a) FROM m;'], { env: env() });
+    const r = await run(
+      'psql',
+      [
+        '-X',
+        '-A',
+        '-t',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-c',
+        'CREATE TABLE m (a int); INSERT INTO m VALUES (1),(2); SELECT sum(a) FROM m;',
+      ],
+      { env: env() },
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout.trim().split('\n').at(-1)).toBe('3');
@@ -45,7 +64,10 @@ describe('psql through the proxy', () => {
       `\\copy (SELECT * FROM big ORDER BY id) TO '${output}'`,
       'SELECT count(*), sum(id) FROM big;',
     ].join('\n');
-    const r = await run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1'], { env: env(), input: script });
+    const r = await run('psql', ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1'], {
+      env: env(),
+      input: script,
+    });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('COPY 100000');
@@ -54,7 +76,10 @@ describe('psql through the proxy', () => {
   });
 
   it('describes a query with \\gdesc', async () => {
-    const r = await run('psql', ['-X', '-A', '-v', 'ON_ERROR_STOP=1'], { env: env(), input: "SELECT 1::int AS one, 'x'::text AS two \\gdesc\n" });
+    const r = await run('psql', ['-X', '-A', '-v', 'ON_ERROR_STOP=1'], {
+      env: env(),
+      input: "SELECT 1::int AS one, 'x'::text AS two \\gdesc\n",
+    });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('one|integer');
     expect(r.stdout).toContain('two|text');
@@ -64,13 +89,19 @@ describe('psql through the proxy', () => {
 describe('pgbench through the proxy', () => {
   beforeAll(async () => {
     const info = pgInfo();
-    const r = await run('pgbench', ['-i', '-q', '-s', '1', '-h', info.host, '-p', String(info.port), db], { env: { PGUSER: info.user, PGPASSWORD: info.password } });
+    const r = await run(
+      'pgbench',
+      ['-i', '-q', '-s', '1', '-h', info.host, '-p', String(info.port), db],
+      { env: { PGUSER: info.user, PGPASSWORD: info.password } },
+    );
     expect(r.code, r.stderr).toBe(0);
   });
 
   for (const mode of [['-S'], ['-S', '-M', 'prepared']]) {
     it(`runs ${mode.join(' ')} for 2,000 transactions with zero failures`, async () => {
-      const r = await run('pgbench', [...mode, '-n', '-c', '4', '-j', '2', '-t', '500', db], { env: env() });
+      const r = await run('pgbench', [...mode, '-n', '-c', '4', '-j', '2', '-t', '500', db], {
+        env: env(),
+      });
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/number of transactions actually processed: 2000\/2000/);
       expect(r.stdout).toMatch(/number of failed transactions: 0 /);
@@ -82,7 +113,13 @@ describe('cancel through the proxy', () => {
   it('cancels SELECT pg_sleep(30) with 57014 within a second', async () => {
     const pgmod = await import('pg');
     const info = pgInfo();
-    const c = new pgmod.default.Client({ host: proxy.host, port: proxy.port, user: info.user, password: info.password, database: db });
+    const c = new pgmod.default.Client({
+      host: proxy.host,
+      port: proxy.port,
+      user: info.user,
+      password: info.password,
+      database: db,
+    });
     await c.connect();
     try {
       const started = Date.now();

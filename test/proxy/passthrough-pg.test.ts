@@ -27,9 +27,14 @@ describe('node-postgres through the proxy', () => {
   it('runs the simple protocol with several statements', async () => {
     const c = await client();
     try {
-      const res = (await c.query('CREATE TABLE t1 (id int primary key, v text); INSERT INTO t1 VALUES (1, \'a\'), (2, \'b\'); SELECT * FROM t1 ORDER BY id')) as unknown as pg.QueryResult[];
+      const res = (await c.query(
+        "CREATE TABLE t1 (id int primary key, v text); INSERT INTO t1 VALUES (1, 'a'), (2, 'b'); SELECT * FROM t1 ORDER BY id",
+      )) as unknown as pg.QueryResult[];
       expect(res).toHaveLength(3);
-      expect(res[2]!.rows).toEqual([{ id: 1, v: 'a' }, { id: 2, v: 'b' }]);
+      expect(res[2]!.rows).toEqual([
+        { id: 1, v: 'a' },
+        { id: 2, v: 'b' },
+      ]);
     } finally {
       await c.end();
     }
@@ -40,11 +45,23 @@ describe('node-postgres through the proxy', () => {
     try {
       await c.query('CREATE TABLE t2 (id int, v text)');
       for (let i = 0; i < 5; i++) {
-        await c.query({ name: 'ins', text: 'INSERT INTO t2 VALUES ($1, $2)', values: [i, `v${i}`] });
+        await c.query({
+          name: 'ins',
+          text: 'INSERT INTO t2 VALUES ($1, $2)',
+          values: [i, `v${i}`],
+        });
       }
-      const r = await c.query({ name: 'sel', text: 'SELECT count(*)::int AS n, max(v) AS m FROM t2 WHERE id >= $1', values: [0] });
+      const r = await c.query({
+        name: 'sel',
+        text: 'SELECT count(*)::int AS n, max(v) AS m FROM t2 WHERE id >= $1',
+        values: [0],
+      });
       expect(r.rows[0]).toEqual({ n: 5, m: 'v4' });
-      const again = await c.query({ name: 'sel', text: 'SELECT count(*)::int AS n, max(v) AS m FROM t2 WHERE id >= $1', values: [3] });
+      const again = await c.query({
+        name: 'sel',
+        text: 'SELECT count(*)::int AS n, max(v) AS m FROM t2 WHERE id >= $1',
+        values: [3],
+      });
       expect(again.rows[0]).toEqual({ n: 2, m: 'v4' });
     } finally {
       await c.end();
@@ -101,13 +118,23 @@ describe('node-postgres through the proxy', () => {
 
 describe('postgres.js through the proxy', () => {
   it('pipelines many queries in flight on one connection', async () => {
-    const sql = postgres({ ...viaProxy(proxy, db), username: viaProxy(proxy, db).user, max: 1, onnotice: () => {} });
+    const sql = postgres({
+      ...viaProxy(proxy, db),
+      username: viaProxy(proxy, db).user,
+      max: 1,
+      onnotice: () => {},
+    });
     try {
       await sql`CREATE TABLE IF NOT EXISTS pipe (n int)`;
-      const queries = Array.from({ length: 500 }, (_, i) => sql`SELECT ${i}::int AS n, repeat('x', ${i % 50}) AS pad`);
+      const queries = Array.from(
+        { length: 500 },
+        (_, i) => sql`SELECT ${i}::int AS n, repeat('x', ${i % 50}) AS pad`,
+      );
       const results = await Promise.all(queries);
       results.forEach((r, i) => expect(r[0]!.n).toBe(i));
-      const inserts = await Promise.all(Array.from({ length: 200 }, (_, i) => sql`INSERT INTO pipe VALUES (${i})`));
+      const inserts = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => sql`INSERT INTO pipe VALUES (${i})`),
+      );
       expect(inserts).toHaveLength(200);
       const rows = await sql`SELECT count(*)::int AS count FROM pipe`;
       expect(rows[0]!.count).toBe(200);

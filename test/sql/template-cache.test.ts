@@ -1,7 +1,12 @@
 // The literal-insensitive cache for plain reads: it must give exactly what a full parse
 // gives, and never carry a verdict across texts whose constants could change it.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { classify, classifyNow, clearClassifierCache, initClassifier } from '../../src/sql/classify.js';
+import {
+  classify,
+  classifyNow,
+  clearClassifierCache,
+  initClassifier,
+} from '../../src/sql/classify.js';
 import type { Classification } from '../../src/sql/types.js';
 
 beforeAll(async () => {
@@ -40,13 +45,19 @@ describe('template cache', () => {
     // [primer, probe]: same normalized text, different verdicts
     ['SET standard_conforming_strings = on', 'SET standard_conforming_strings = off'],
     ["SELECT set_config('work_mem', '1MB', false)", "SELECT set_config('role', 'postgres', false)"],
-    ["SELECT current_setting('work_mem')", "SELECT set_config('transaction_read_only', 'off', false)"],
+    [
+      "SELECT current_setting('work_mem')",
+      "SELECT set_config('transaction_read_only', 'off', false)",
+    ],
     ['EXPLAIN (ANALYZE false) DELETE FROM t', 'EXPLAIN (ANALYZE true) DELETE FROM t'],
-    ["COPY t TO STDOUT", "COPY t FROM '/etc/passwd'"],
+    ['COPY t TO STDOUT', "COPY t FROM '/etc/passwd'"],
     ['SELECT 1 FROM t WHERE id = 1 FOR UPDATE', 'SELECT 1 FROM t WHERE id = 2 FOR UPDATE'],
     ["SELECT nextval('a')", "SELECT nextval('b')"],
-    ["SELECT * FROM t WHERE id = 1; DELETE FROM t WHERE id = 1", "SELECT * FROM t WHERE id = 2; DELETE FROM t WHERE id = 2"],
-    ["PREPARE p AS SELECT 1", "PREPARE p AS SELECT 2"],
+    [
+      'SELECT * FROM t WHERE id = 1; DELETE FROM t WHERE id = 1',
+      'SELECT * FROM t WHERE id = 2; DELETE FROM t WHERE id = 2',
+    ],
+    ['PREPARE p AS SELECT 1', 'PREPARE p AS SELECT 2'],
     ["SELECT pg_read_file('a')", "SELECT pg_read_file('/etc/shadow')"],
   ])('never carries a verdict across constants that matter: %s / %s', (primer, probe) => {
     classify(primer);

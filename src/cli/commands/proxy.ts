@@ -78,7 +78,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const cleanups: (() => Promise<void>)[] = [];
   const shutdown = async () => {
-    for (const c of cleanups.reverse()) await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+    for (const c of cleanups.reverse())
+      await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
     let upstreamUrl = args.upstream ?? env.SLUICE_UPSTREAM;
@@ -86,7 +87,11 @@ export async function run(argv: string[]): Promise<number> {
     let embedded: RunningPostgres | undefined;
     if (!upstreamUrl) {
       process.stderr.write('No upstream configured: starting an embedded PostgreSQL…\n');
-      embedded = await startEmbeddedPostgres({ dataDir: path.join(stateDir, 'pgdata'), maxConnections: 600, ownSignals: true });
+      embedded = await startEmbeddedPostgres({
+        dataDir: path.join(stateDir, 'pgdata'),
+        maxConnections: 600,
+        ownSignals: true,
+      });
       cleanups.push(() => embedded!.stop());
       upstreamUrl = embedded.url('postgres');
       if (!controlUrl) {
@@ -109,19 +114,31 @@ export async function run(argv: string[]): Promise<number> {
     if (policiesDir) policy.watch();
     cleanups.push(async () => policy.close());
 
-    const approvals = await openApprovals({ ...(controlUrl ? { controlUrl } : {}), stateDir, logger });
+    const approvals = await openApprovals({
+      ...(controlUrl ? { controlUrl } : {}),
+      stateDir,
+      logger,
+    });
     cleanups.push(() => approvals.close());
     for (const w of approvals.warnings) process.stderr.write(`warning: ${w}\n`);
 
     const { token } = resolveAdminToken(env);
     if (token.length < 16) throw new Error('SLUICE_ADMIN_TOKEN must be at least 16 characters');
     const tokenFile = await writeAdminToken(stateDir, token);
-    const adminServer = new AdminServer({ broker: approvals.broker, token, host: admin.host, port: admin.port, logger });
+    const adminServer = new AdminServer({
+      broker: approvals.broker,
+      token,
+      host: admin.host,
+      port: admin.port,
+      logger,
+    });
     adminServer.addStatus('policy', () => policy.status());
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 
-    const githubConfigured = Boolean(env.APP_ID || env.PRIVATE_KEY || env.PRIVATE_KEY_PATH || env.WEBHOOK_SECRET);
+    const githubConfigured = Boolean(
+      env.APP_ID || env.PRIVATE_KEY || env.PRIVATE_KEY_PATH || env.WEBHOOK_SECRET,
+    );
     if (githubConfigured || args['github-setup']) {
       const { startGitHub } = await import('../../github/start-github.js');
       const gh = await startGitHub({
@@ -137,7 +154,14 @@ export async function run(argv: string[]): Promise<number> {
     }
 
     await approvals.broker.recover();
-    await approvals.audit.append({ type: 'proxy.started', actor: 'sluice', data: { listen: `${listen.host}:${listen.port}`, upstream: `${upstream.host}:${upstream.port}` } });
+    await approvals.audit.append({
+      type: 'proxy.started',
+      actor: 'sluice',
+      data: {
+        listen: `${listen.host}:${listen.port}`,
+        upstream: `${upstream.host}:${upstream.port}`,
+      },
+    });
     cleanups.push(async () => {
       await approvals.audit.append({ type: 'proxy.stopped', actor: 'sluice', data: {} });
     });
@@ -158,10 +182,21 @@ export async function run(argv: string[]): Promise<number> {
 
     process.on('SIGHUP', () => {
       void policy.reload().then((r) => {
-        void approvals.audit.append({ type: r.ok ? 'policy.reloaded' : 'policy.reload_failed', actor: 'sluice', data: r.ok ? {} : { errors: r.errors } });
+        void approvals.audit.append({
+          type: r.ok ? 'policy.reloaded' : 'policy.reload_failed',
+          actor: 'sluice',
+          data: r.ok ? {} : { errors: r.errors },
+        });
       });
     });
-    printBanner({ proxy, adminUrl: adminAddr.url, tokenFile, embedded, policySource: policy.status().source, stateDir });
+    printBanner({
+      proxy,
+      adminUrl: adminAddr.url,
+      tokenFile,
+      embedded,
+      policySource: policy.status().source,
+      stateDir,
+    });
 
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
