@@ -16,7 +16,7 @@ const CLIENTS = Number(process.env.CLIENTS ?? 8);
 const SCALE = Number(process.env.SCALE ?? 10);
 
 async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 400; i++) {
     const ok = await new Promise<boolean>((resolve) => {
       const s = net.connect({ host: '127.0.0.1', port }, () => {
         s.destroy();
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     if (init.code !== 0) throw new Error(init.stderr);
 
     const sluicePort = await freePort();
+    const rawPort = await freePort();
     const pipePort = await freePort();
     children.push(
       startChild(
@@ -92,11 +93,23 @@ async function main(): Promise<void> {
         LISTEN_PORT: String(pipePort),
         TARGET_PORT: String(pg.port),
       }),
+      startChild(process.execPath, ['bench/passthrough.mjs'], {
+        LISTEN_PORT: String(rawPort),
+        UPSTREAM: `postgres://${pg.host}:${pg.port}/postgres`,
+      }),
     );
     await waitPort(sluicePort);
     await waitPort(pipePort);
+    await waitPort(rawPort);
 
-    const targets = { direct: pg.port, sluice: sluicePort, nodepipe: pipePort };
+    // sluice: the real thing (every statement classified under the default policy);
+    // wire-only: Sluice's protocol layer without classification.
+    const targets = {
+      direct: pg.port,
+      sluice: sluicePort,
+      'wire-only': rawPort,
+      nodepipe: pipePort,
+    };
     const workloads = {
       'select-simple': ['-S', '-M', 'simple'],
       'select-prepared': ['-S', '-M', 'prepared'],
