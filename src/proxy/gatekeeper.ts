@@ -7,12 +7,7 @@
 // return what to send; the session does the I/O.
 import { FrontendCode } from '../protocol/codes.js';
 import type { Frame } from '../protocol/frontend-framer.js';
-import {
-  decodeBind,
-  decodeBindTarget,
-  decodeFrontend,
-  type BindParams,
-} from '../protocol/frontend-messages.js';
+import { decodeBind, decodeBindTarget, decodeFrontend } from '../protocol/frontend-messages.js';
 import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
 import { SqlState } from '../protocol/protocol-error.js';
 import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/types.js';
@@ -71,8 +66,12 @@ export class Gatekeeper {
   private syncsSent = 0;
   private readySeen = 0;
   private trackers: Tracker[] = [];
-  /** Bind parameters of portals whose statement is not a plain read. */
-  private portals = new Map<string, BindParams>();
+  /**
+   * The Bind of each open portal, decoded only if its Execute is held. Keeping the frame
+   * (a view of the network chunk) costs a map entry per Bind instead of a copy and a
+   * parameter decode.
+   */
+  private binds = new Map<string, Frame>();
   private closed = false;
   private authReadySkipped = false;
 
@@ -135,15 +134,7 @@ export class Gatekeeper {
       case FrontendCode.Bind: {
         const msg = decodeBindTarget(frame);
         classifier.bind(msg.portal, msg.statement);
-        if (classifier.portal(msg.portal).class !== 'read') {
-          // Keep a private copy: the frame references a network buffer.
-          this.portals.set(
-            msg.portal,
-            decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) }),
-          );
-        } else {
-          this.portals.delete(msg.portal);
-        }
+        this.binds.set(msg.portal, frame);
         break;
       }
       case FrontendCode.Execute: {
@@ -151,10 +142,13 @@ export class Gatekeeper {
         if (msg.type !== 'Execute') break;
         const c = classifier.portal(msg.portal);
         const stmt = (): HeldStatement => {
-          const bind = this.portals.get(msg.portal);
-          const sql =
-            (bind ? classifier.statementText(bind.statement) : undefined) ??
-            c.statements.map((s) => s.sql).join('; ');
+          const frame = this.binds.get(msg.portal);
+          // A private copy: the frame is a view of a network buffer.
+          const bind = frame
+            ? decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) })
+            : undefined;
+          // What the portal runs: the prepared statement's own text.
+          const sql = c.statements.map((s) => s.resolvedSql ?? s.sql).join('; ');
           return { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
         };
         this.gateStatement(frame, 'extended', c, stmt, out);
@@ -164,7 +158,7 @@ export class Gatekeeper {
         const msg = decodeFrontend(frame);
         if (msg.type !== 'Close') break;
         classifier.close(msg.target, msg.name);
-        if (msg.target === 'P') this.portals.delete(msg.name);
+        if (msg.target === 'P') this.binds.delete(msg.name);
         break;
       }
       case FrontendCode.FunctionCall: {

@@ -63,14 +63,23 @@ export class SessionNames {
   /** Every statement the name may hold now; empty when unknown. */
   lookup(space: Space, name: string): Entry[] {
     const key = space + name;
-    const change = this.open?.changes.get(key);
-    const settled = (): Entry[] =>
-      this.open?.cleared.has(space)
-        ? []
-        : (this.history.get(key) ?? []).flatMap((i) => (i.entry ? [i.entry] : []));
-    if (!change) return dedupe(settled());
-    const own = change.items.flatMap((e) => (e ? [e] : []));
-    return dedupe(change.inherit ? [...settled(), ...own] : own);
+    const open = this.open;
+    const change = open?.changes.get(key);
+    if (!change) return open?.cleared.has(space) ? [] : this.settled(key);
+    const own = present(change.items);
+    if (!change.inherit) return own.length <= 1 ? own : dedupe(own);
+    return dedupe([...(open!.cleared.has(space) ? [] : this.settled(key)), ...own]);
+  }
+
+  /** What the history says the name may hold (the hot path: one candidate). */
+  private settled(key: string): Entry[] {
+    const items = this.history.get(key);
+    if (!items) return [];
+    if (items.length === 1) {
+      const e = items[0]!.entry;
+      return e ? [e] : [];
+    }
+    return dedupe(present(items.map((i) => i.entry)));
   }
 
   /** A certain change in the current batch (Parse, Bind, Close, simple-Query effects). */
@@ -197,6 +206,12 @@ export class SessionNames {
       else this.history.delete(key);
     }
   }
+}
+
+function present(entries: (Entry | null)[]): Entry[] {
+  const out: Entry[] = [];
+  for (const e of entries) if (e) out.push(e);
+  return out;
 }
 
 /** Same text, same class: one candidate (a portal classified at Bind and at Execute). */
