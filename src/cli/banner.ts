@@ -28,6 +28,7 @@ export function printBanner(o: {
     '  sluice approve ID --reason …    release one',
     '  sluice deny ID --reason …       refuse one',
     '  (from a checkout: npx sluice …)',
+    `GitHub App: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or register one at ${o.adminUrl}/probot`,
     '',
     'Ctrl-C stops Sluice' + (o.embedded ? ' and the embedded PostgreSQL.' : '.'),
     '',

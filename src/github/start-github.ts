@@ -75,7 +75,8 @@ export async function startGitHub(opts: StartGitHubOptions): Promise<GitHubServi
     });
     opts.admin?.use(SETUP_PATH, handler);
     opts.admin?.addStatus?.('github', () => ({ mode: 'setup', path: SETUP_PATH }));
-    logger.warn(
+    // Not a warning: local approvals are the zero-config default; the banner says where.
+    logger.info(
       `GitHub App not configured: open ${SETUP_PATH} on the admin listener to register it`,
     );
     return { mode: 'setup', path: SETUP_PATH, handler, close: async () => {} };

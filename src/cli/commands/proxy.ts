@@ -30,9 +30,9 @@ const HELP = `Usage: sluice proxy [options]
   --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL)
   --state DIR             state folder (env SLUICE_STATE_DIR, default .sluice)
   --max-message-size N    largest client message in bytes (default 1073741823)
-  --github-setup          serve the GitHub App setup flow at /probot on the admin listener
 
-GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET.
+GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. Without
+them the App's registration flow is served at /probot on the admin listener.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -51,7 +51,6 @@ export async function run(argv: string[]): Promise<number> {
         'control-url': { type: 'string' },
         state: { type: 'string' },
         'max-message-size': { type: 'string' },
-        'github-setup': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -136,10 +135,9 @@ export async function run(argv: string[]): Promise<number> {
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 
-    const githubConfigured = Boolean(
-      env.APP_ID || env.PRIVATE_KEY || env.PRIVATE_KEY_PATH || env.WEBHOOK_SECRET,
-    );
-    if (githubConfigured || args['github-setup']) {
+    // With App credentials: GitHub mode. Without: the App's registration flow is served
+    // at /probot on the admin listener, and approvals stay local until it is done.
+    {
       const { startGitHub } = await import('../../github/start-github.js');
       const gh = await startGitHub({
         broker: approvals.broker,
