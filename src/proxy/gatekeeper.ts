@@ -89,10 +89,6 @@ export class Gatekeeper {
     return this.queuedBytes;
   }
 
-  get tracking(): boolean {
-    return this.trackers.length > 0;
-  }
-
   /** Inspects frames in order; frames after a held one wait in the queue. */
   process(frames: Frame[], out: Output): void {
     for (let i = 0; i < frames.length; i++) {
@@ -104,7 +100,7 @@ export class Gatekeeper {
     }
   }
 
-  /** True when every frame could go straight through (no hold began). */
+  /** Frames behind a held statement wait here, in order, for its verdict. */
   private enqueue(frame: Frame): void {
     this.queue.push(frame);
     this.queuedBytes += frame.raw.length;

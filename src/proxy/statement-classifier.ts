@@ -11,7 +11,6 @@ export interface StatementClassifier {
   close(kind: 'S' | 'P', name: string): void;
   parameterStatus(name: string, value: string): void;
   functionCall(): Classification;
-  statementText(name: string): string | undefined;
   /**
    * Batch boundaries, so that what a name holds is only taken as settled once the server
    * ran the batch that defined it: the client's Sync, and the server's ReadyForQuery and
