@@ -1,9 +1,13 @@
 // `npm run bench`: pgbench select-only, simple and prepared, 8 clients, against a direct
 // connection, Sluice (classifying every statement under the default policy) and a bare
-// Node socket.pipe proxy, interleaved in the same run. Prints TPS and the ratios.
+// Node socket.pipe proxy, interleaved in the same run. Prints TPS and the ratios, and
+// each proxy's own CPU time per transaction (user + system, from /proc on Linux), which
+// is steadier than TPS on a small shared machine.
 //
-// Env: ROUNDS (3), DURATION seconds (10), CLIENTS (8), SCALE (10).
+// Env: ROUNDS (3), DURATION seconds (10), CLIENTS (8), SCALE (10), TARGETS (a comma list
+// of sluice, wire-only; direct and nodepipe always run).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { startEmbeddedPostgres } from '../src/cli/embedded-postgres.js';
@@ -14,6 +18,22 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 const DURATION = Number(process.env.DURATION ?? 10);
 const CLIENTS = Number(process.env.CLIENTS ?? 8);
 const SCALE = Number(process.env.SCALE ?? 10);
+
+/** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far; undefined off Linux. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
 
 async function waitPort(port: number): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -72,52 +92,58 @@ async function main(): Promise<void> {
     const sluicePort = await freePort();
     const rawPort = await freePort();
     const pipePort = await freePort();
-    children.push(
-      startChild(
-        process.execPath,
-        [
-          'dist/src/cli/main.js',
-          'proxy',
-          '--listen',
-          `127.0.0.1:${sluicePort}`,
-          '--upstream',
-          `postgres://${pg.host}:${pg.port}/postgres`,
-          '--admin',
-          '127.0.0.1:0',
-          '--state',
-          `${pg.dataDir}-state`,
-        ],
-        { SLUICE_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
-      ),
-      startChild(process.execPath, ['bench/nodepipe.mjs'], {
-        LISTEN_PORT: String(pipePort),
-        TARGET_PORT: String(pg.port),
-      }),
-      startChild(process.execPath, ['bench/passthrough.mjs'], {
-        LISTEN_PORT: String(rawPort),
-        UPSTREAM: `postgres://${pg.host}:${pg.port}/postgres`,
-      }),
+    const sluice = startChild(
+      process.execPath,
+      [
+        'dist/src/cli/main.js',
+        'proxy',
+        '--listen',
+        `127.0.0.1:${sluicePort}`,
+        '--upstream',
+        `postgres://${pg.host}:${pg.port}/postgres`,
+        '--admin',
+        '127.0.0.1:0',
+        '--state',
+        `${pg.dataDir}-state`,
+      ],
+      { SLUICE_ADMIN_TOKEN: 'bench-admin-token-0123456789' },
     );
+    const pipe = startChild(process.execPath, ['bench/nodepipe.mjs'], {
+      LISTEN_PORT: String(pipePort),
+      TARGET_PORT: String(pg.port),
+    });
+    const raw = startChild(process.execPath, ['bench/passthrough.mjs'], {
+      LISTEN_PORT: String(rawPort),
+      UPSTREAM: `postgres://${pg.host}:${pg.port}/postgres`,
+    });
+    children.push(sluice, pipe, raw);
     await waitPort(sluicePort);
     await waitPort(pipePort);
     await waitPort(rawPort);
 
     // sluice: the real thing (every statement classified under the default policy);
     // wire-only: Sluice's protocol layer without classification.
-    const targets = {
-      direct: pg.port,
-      sluice: sluicePort,
-      'wire-only': rawPort,
-      nodepipe: pipePort,
+    const all: Record<string, { port: number; process?: ChildProcess }> = {
+      direct: { port: pg.port },
+      sluice: { port: sluicePort, process: sluice },
+      'wire-only': { port: rawPort, process: raw },
+      nodepipe: { port: pipePort, process: pipe },
     };
+    const chosen = process.env.TARGETS?.split(',');
+    const targets = Object.entries(all).filter(
+      ([t]) => !chosen || chosen.includes(t) || t === 'direct' || t === 'nodepipe',
+    );
     const workloads = {
       'select-simple': ['-S', '-M', 'simple'],
       'select-prepared': ['-S', '-M', 'prepared'],
     };
     const tps: Record<string, Record<string, number[]>> = {};
+    /** Proxy CPU seconds and transactions, summed over rounds. */
+    const cpu: Record<string, Record<string, { seconds: number; tx: number }>> = {};
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [w, flags] of Object.entries(workloads)) {
-        for (const [t, port] of Object.entries(targets)) {
+        for (const [t, { port, process: proxy }] of targets) {
+          const cpuBefore = cpuSeconds(proxy?.pid);
           const r = await run(
             'pgbench',
             [
@@ -136,11 +162,20 @@ async function main(): Promise<void> {
             ],
             pgEnv,
           );
+          const cpuAfter = cpuSeconds(proxy?.pid);
           const m = /tps = ([\d.]+)/.exec(r.stdout);
-          if (r.code !== 0 || !m) throw new Error(`pgbench ${w} ${t} failed: ${r.stderr}`);
+          const n = /transactions actually processed: (\d+)/.exec(r.stdout);
+          if (r.code !== 0 || !m || !n) throw new Error(`pgbench ${w} ${t} failed: ${r.stderr}`);
           ((tps[w] ??= {})[t] ??= []).push(Number(m[1]));
+          let cpuNote = '';
+          if (cpuBefore !== undefined && cpuAfter !== undefined) {
+            const acc = ((cpu[w] ??= {})[t] ??= { seconds: 0, tx: 0 });
+            acc.seconds += cpuAfter - cpuBefore;
+            acc.tx += Number(n[1]);
+            cpuNote = `  ${(((cpuAfter - cpuBefore) / Number(n[1])) * 1e6).toFixed(1)} µs CPU/tx`;
+          }
           process.stderr.write(
-            `round ${round} ${w.padEnd(16)} ${t.padEnd(9)} ${Number(m[1]).toFixed(0)} tps\n`,
+            `round ${round} ${w.padEnd(16)} ${t.padEnd(9)} ${Number(m[1]).toFixed(0)} tps${cpuNote}\n`,
           );
         }
       }
@@ -149,14 +184,16 @@ async function main(): Promise<void> {
     console.log(
       `\npgbench -S, ${CLIENTS} clients, ${DURATION}s × ${ROUNDS} rounds, interleaved (scale ${SCALE})\n`,
     );
-    console.log('workload          target       mean tps   ×direct   ×nodepipe');
+    console.log('workload          target       mean tps   ×direct   ×nodepipe   proxy CPU µs/tx');
     for (const [w, byTarget] of Object.entries(tps)) {
       const direct = mean(byTarget.direct!);
       const pipe = mean(byTarget.nodepipe!);
       for (const [t, xs] of Object.entries(byTarget)) {
         const m = mean(xs);
+        const c = cpu[w]?.[t];
+        const perTx = c && c.tx > 0 ? ((c.seconds / c.tx) * 1e6).toFixed(1) : '';
         console.log(
-          `${w.padEnd(17)} ${t.padEnd(10)} ${m.toFixed(0).padStart(10)} ${(m / direct).toFixed(2).padStart(9)} ${(m / pipe).toFixed(2).padStart(11)}`,
+          `${w.padEnd(17)} ${t.padEnd(10)} ${m.toFixed(0).padStart(10)} ${(m / direct).toFixed(2).padStart(9)} ${(m / pipe).toFixed(2).padStart(11)} ${perTx.padStart(17)}`,
         );
       }
     }
