@@ -4,7 +4,7 @@
 // frozen, so a repeated statement costs one hash lookup and callers cannot corrupt the
 // cache. Texts too long to parse within ~30 ms go to a worker thread (classifyAsync).
 import { LruCache } from './lru-cache.js';
-import { TemplateCache } from './template-cache.js';
+import { TemplateCache, type TemplateKeys } from './template-cache.js';
 import { fingerprintOf, loadParser, parseStatements, parserReady } from './parser.js';
 import { classifyNode, type RuleContext } from './statement-rules.js';
 import {
@@ -76,15 +76,13 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
   const hit = cache?.get(sql);
   if (hit) return hit;
   const templates = cache ? templatesFor(opts) : undefined;
-  const template = templates?.templateOf(sql);
-  if (template !== undefined) {
-    const reused = templates!.lookup(template, sql);
-    // Not added to the exact cache: one-off texts would only push useful entries out.
-    if (reused) return reused;
-  }
+  const keys: TemplateKeys = {};
+  // Not added to the exact cache: one-off texts would only push useful entries out.
+  const reused = templates?.lookup(sql, keys);
+  if (reused) return reused;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
-  if (template !== undefined) templates!.remember(template, result, sql);
+  templates?.remember(keys, result, sql);
   return result;
 }
 

@@ -7,6 +7,7 @@ import {
   clearClassifierCache,
   initClassifier,
 } from '../../src/sql/classify.js';
+import { TemplateCache, type TemplateKeys } from '../../src/sql/template-cache.js';
 import type { Classification } from '../../src/sql/types.js';
 
 beforeAll(async () => {
@@ -81,5 +82,35 @@ describe('template cache', () => {
         expect(verdict(classify(sql))).toEqual(verdict(classifyNow(sql)));
       }
     }
+  });
+
+  it('finds a template by the lexical key alone once the normalizer agreed with it', () => {
+    const cache = new TemplateCache(10);
+    const first = 'SELECT abalance FROM pgbench_accounts WHERE aid = 1;';
+    const k1: TemplateKeys = {};
+    expect(cache.lookup(first, k1)).toBeUndefined();
+    expect(k1.lexical).toBeDefined();
+    expect(k1.normalized).toBe('SELECT abalance FROM pgbench_accounts WHERE aid = $1;');
+    cache.remember(k1, classifyNow(first), first);
+    const next = 'SELECT abalance FROM pgbench_accounts WHERE aid = 4242;';
+    const k2: TemplateKeys = {};
+    const hit = cache.lookup(next, k2);
+    expect(k2.normalized).toBeUndefined(); // the normalizer was not called
+    expect(verdict(hit!)).toEqual(verdict(classifyNow(next)));
+  });
+
+  it('keeps integers that are syntax, not values, off the lexical key', () => {
+    const cache = new TemplateCache(10);
+    const first = 'SELECT current_time(3) = current_time(3) FROM t WHERE id = 1';
+    const k1: TemplateKeys = {};
+    cache.lookup(first, k1);
+    // The normalizer keeps the precision: the keys disagree, so only the normalized one is stored.
+    expect(k1.normalized).toBe('SELECT current_time(3) = current_time(3) FROM t WHERE id = $1');
+    cache.remember(k1, classifyNow(first), first);
+    const other = 'SELECT current_time(5) = current_time(3) FROM t WHERE id = 1';
+    const k2: TemplateKeys = {};
+    expect(cache.lookup(other, k2)).toBeUndefined();
+    expect(k2.lexical).toBe(k1.lexical);
+    expect(k2.normalized).toBeDefined();
   });
 });

@@ -1,0 +1,146 @@
+// The lexical template key: it must give up on anything that could change how digits
+// are lexed, and texts sharing a key must never differ in verdict (corpus-wide check).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { literalTemplate } from '../../src/sql/literal-template.js';
+import {
+  classify,
+  classifyNow,
+  clearClassifierCache,
+  initClassifier,
+} from '../../src/sql/classify.js';
+import type { Classification } from '../../src/sql/types.js';
+import { readCorpus } from './helpers/oracle-corpus.js';
+import { splitPsqlScript } from './helpers/psql-script.js';
+
+beforeAll(() => initClassifier());
+
+describe('literalTemplate', () => {
+  it.each([
+    [
+      'SELECT abalance FROM pgbench_accounts WHERE aid = 4711;',
+      'SELECT abalance FROM pgbench_accounts WHERE aid = #;',
+    ],
+    ['select * from t1 where a=1 and b in (2,30)', 'select * from t1 where a=# and b in (#,#)'],
+    ['SELECT x::int4 FROM t LIMIT 10 OFFSET 20', 'SELECT x::int4 FROM t LIMIT # OFFSET #'],
+    ['SELECT a[1:2] FROM t', 'SELECT a[#:#] FROM t'],
+    ['SELECT 007', 'SELECT #'],
+    ['SELECT 999999999', 'SELECT #'],
+    ['1', '#'],
+  ])('%s → %s', (sql, key) => {
+    expect(literalTemplate(sql)).toBe(key);
+  });
+
+  it.each([
+    ['no integer at all', 'SELECT a FROM t1'],
+    ['a string', "SELECT 1 WHERE a = 'x'"],
+    ['a quoted identifier', 'SELECT 1 FROM "t"'],
+    ['a line comment', 'SELECT 1 -- 2'],
+    ['a block comment', 'SELECT 1 /* 2 */'],
+    ['a minus', 'SELECT 1-2'],
+    ['a parameter', 'SELECT $1'],
+    ['a dollar in an identifier', 'SELECT a$1 FROM t'],
+    ['dollar quoting', 'SELECT $$1$$'],
+    ['an exponent', 'SELECT 1e5'],
+    ['a hex integer', 'SELECT 0x1F'],
+    ['an underscore in a number', 'SELECT 1_000'],
+    ['a decimal', 'SELECT 1.5'],
+    ['a trailing dot', 'SELECT 1.'],
+    ['a leading dot', 'SELECT .5'],
+    ['a field number', 'SELECT t.5'],
+    ['ten digits', 'SELECT 1234567890'],
+    ['junk after a number', 'SELECT 1abc'],
+    ['non-ASCII', 'SELECT 1 AS é'],
+    ['a backslash', 'SELECT 1 \\g'],
+    ['a form feed (outside the accepted blanks)', 'SELECT\f1'],
+    ['an operator character outside the set', 'SELECT 1 | 2'],
+  ])('gives up on %s', (_what, sql) => {
+    expect(literalTemplate(sql)).toBeUndefined();
+  });
+
+  it('keeps digits inside identifiers as text', () => {
+    expect(literalTemplate('SELECT c1 FROM t2 WHERE c3 = 4')).toBe(
+      'SELECT c1 FROM t2 WHERE c3 = #',
+    );
+    expect(literalTemplate('SELECT c1 FROM t2')).toBeUndefined();
+  });
+});
+
+function verdict(c: Classification) {
+  return {
+    class: c.class,
+    statements: c.statements.map((s) => ({
+      sql: s.sql,
+      location: s.location,
+      length: s.length,
+      kind: s.kind,
+      class: s.class,
+      relations: s.relations,
+      functions: s.functions,
+      flags: s.flags,
+      risk: s.risk,
+      fingerprint: s.fingerprint,
+    })),
+  };
+}
+
+/** Every integer run replaced by another value (a different count of digits too). */
+function otherConstants(sql: string, seed: number): string {
+  let k = seed;
+  return sql.replace(/(?<![\w.$])\d{1,9}(?![\w.$])/g, () => {
+    k = (k * 1103515245 + 12345) % 2 ** 31;
+    return String(k % 1_000_000);
+  });
+}
+
+describe('texts sharing a lexical key', () => {
+  const corpus = path.resolve(
+    path.dirname(fileURLToPath(import.meta.url)),
+    '../../../shared/corpus',
+  );
+
+  it(
+    'get the verdict a full parse gives, over every keyed statement of the regression corpus',
+    { timeout: 120_000 },
+    () => {
+      let keyed = 0;
+      let reusable = 0;
+      let rangeErrors = 0;
+      const wrong: string[] = [];
+      for (const file of readCorpus(corpus)) {
+        for (const st of splitPsqlScript(file.text)) {
+          const key = literalTemplate(st.sql);
+          if (key === undefined) continue;
+          keyed++;
+          clearClassifierCache();
+          // Primes the template cache when the verdict may be reused.
+          const primer = classify(st.sql);
+          const s = primer.statements[0];
+          if (
+            primer.class === 'read' &&
+            primer.statements.length === 1 &&
+            s?.kind === 'SelectStmt' &&
+            s.flags.length === 0
+          )
+            reusable++;
+          for (const seed of [1, 2]) {
+            const probe = otherConstants(st.sql, seed);
+            expect(literalTemplate(probe)).toBe(key);
+            const truth = classifyNow(probe);
+            const got = classify(probe);
+            if (truth.class === 'invalid') rangeErrors++;
+            if (JSON.stringify(verdict(got)) !== JSON.stringify(verdict(truth)))
+              wrong.push(`${file.name}:${st.line} ${probe.slice(0, 120)}`);
+          }
+        }
+      }
+      console.log(
+        `lexical keys: ${keyed} corpus statements keyed (${reusable} reusable reads), ${rangeErrors} probes made invalid by a constant's value (float(0) …), each still invalid`,
+      );
+      expect(keyed).toBeGreaterThan(1000);
+      expect(reusable).toBeGreaterThan(500);
+      expect(wrong).toEqual([]);
+    },
+  );
+});
