@@ -32566,6 +32566,59 @@ var LruCache = class {
   }
 };
 
+// src/sql/literal-template.ts
+var MAX_DIGITS = 9;
+var PLACEHOLDER = "#";
+var OTHER = 0;
+var IDENT = 1;
+var DIGIT = 2;
+var PUNCT = 3;
+var CLASS = new Uint8Array(128);
+for (let c = 97; c <= 122; c++) CLASS[c] = IDENT;
+for (let c = 65; c <= 90; c++) CLASS[c] = IDENT;
+CLASS[95] = IDENT;
+for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
+for (const ch of " 	\n\r(),;=<>*+.:[]") CLASS[ch.charCodeAt(0)] = PUNCT;
+var DOT = 46;
+function literalTemplate(sql) {
+  const n = sql.length;
+  let key = "";
+  let copiedTo = 0;
+  let i = 0;
+  while (i < n) {
+    const c = sql.charCodeAt(i);
+    const cls = c < 128 ? CLASS[c] : OTHER;
+    if (cls === PUNCT) {
+      i++;
+    } else if (cls === IDENT) {
+      i++;
+      while (i < n) {
+        const d = sql.charCodeAt(i);
+        if (d >= 128 || CLASS[d] !== IDENT && CLASS[d] !== DIGIT) break;
+        i++;
+      }
+    } else if (cls === DIGIT) {
+      const start = i;
+      i++;
+      while (i < n && sql.charCodeAt(i) < 128 && CLASS[sql.charCodeAt(i)] === DIGIT) i++;
+      if (i - start > MAX_DIGITS) return void 0;
+      if (start > 0 && sql.charCodeAt(start - 1) === DOT) return void 0;
+      if (i < n) {
+        const next = sql.charCodeAt(i);
+        if (next === DOT || next >= 128 || CLASS[next] === IDENT || CLASS[next] === OTHER) {
+          return void 0;
+        }
+      }
+      key += sql.slice(copiedTo, start) + PLACEHOLDER;
+      copiedTo = i;
+    } else {
+      return void 0;
+    }
+  }
+  if (copiedTo === 0) return void 0;
+  return key + sql.slice(copiedTo);
+}
+
 // src/sql/parser.ts
 var import_libpg_query = __toESM(require_wasm(), 1);
 var loaded;
@@ -32657,7 +32710,19 @@ function utf8Length(text) {
   return Buffer.byteLength(text, "utf8");
 }
 
+// src/sql/verdict-identity.ts
+var lastCopy;
+var lastOrigin;
+function linkVerdict(copy2, origin) {
+  lastCopy = copy2;
+  lastOrigin = verdictIdentity(origin);
+}
+function verdictIdentity(c) {
+  return c === lastCopy ? lastOrigin : c;
+}
+
 // src/sql/template-cache.ts
+var LEXICAL = "";
 var TemplateCache = class {
   lru;
   constructor(size) {
@@ -32666,34 +32731,65 @@ var TemplateCache = class {
   resize(size) {
     this.lru.resize(size);
   }
-  /** The normalized text when `sql` has constants (else the exact cache covers it). */
-  templateOf(sql) {
+  /**
+   * A verdict reached for another text of the same template, rebound to `sql`. `keys`
+   * receives the keys tried, for remember().
+   */
+  lookup(sql, keys) {
+    const lexical = literalTemplate(sql);
+    if (lexical !== void 0) {
+      keys.lexical = LEXICAL + lexical;
+      const hit2 = this.lru.get(keys.lexical);
+      if (hit2) return rebind(hit2, sql, true);
+    }
     const t = normalizedTextOf(sql);
-    return t !== void 0 && t !== sql ? t : void 0;
+    if (t === void 0 || t === sql) return void 0;
+    keys.normalized = t;
+    const hit = this.lru.get(t);
+    if (!hit) return void 0;
+    const reused = rebind(hit, sql, false);
+    if (lexicalAgrees(keys)) this.lru.set(keys.lexical, entryFor(reused, sql));
+    return reused;
   }
-  lookup(template, sql) {
-    const hit = this.lru.get(template);
-    return hit ? rebind(hit, sql) : void 0;
-  }
-  remember(template, c, sql) {
-    if (reusable(c)) this.lru.set(template, { c, totalBytes: utf8Length(sql) });
+  /** Stores a verdict under the keys lookup() tried, if it may be reused at all. */
+  remember(keys, c, sql) {
+    if (!reusable(c) || keys.normalized === void 0) return;
+    const entry = entryFor(c, sql);
+    this.lru.set(keys.normalized, entry);
+    if (lexicalAgrees(keys)) this.lru.set(keys.lexical, entry);
   }
 };
+function lexicalAgrees(keys) {
+  if (keys.lexical === void 0 || keys.normalized === void 0) return false;
+  return LEXICAL + keys.normalized.replace(/\$\d+/g, "#") === keys.lexical;
+}
+function entryFor(c, sql) {
+  return { c, totalBytes: utf8Length(sql) };
+}
 function reusable(c) {
   if (c.class !== "read" || c.error || c.statements.length !== 1) return false;
   const s = c.statements[0];
   return s.kind === "SelectStmt" && s.class === "read" && s.flags.length === 0 && !s.effect;
 }
-function rebind(e, sql) {
+function rebind(e, sql, ascii) {
   const s = e.c.statements[0];
-  const bytes = Buffer.from(sql, "utf8");
   const suffix = e.totalBytes - (s.location + s.length);
-  const length = bytes.length - suffix - s.location;
-  const text = bytes.toString("utf8", s.location, s.location + length);
-  return Object.freeze({
+  let text;
+  let length;
+  if (ascii) {
+    length = sql.length - suffix - s.location;
+    text = sql.slice(s.location, s.location + length);
+  } else {
+    const bytes = Buffer.from(sql, "utf8");
+    length = bytes.length - suffix - s.location;
+    text = bytes.toString("utf8", s.location, s.location + length);
+  }
+  const copy2 = Object.freeze({
     class: e.c.class,
     statements: Object.freeze([Object.freeze({ ...s, sql: text, length })])
   });
+  linkVerdict(copy2, e.c);
+  return copy2;
 }
 
 // src/sql/command-names.ts
@@ -34792,14 +34888,12 @@ function classify(sql, opts) {
   const hit = cache?.get(sql);
   if (hit) return hit;
   const templates = cache ? templatesFor(opts) : void 0;
-  const template = templates?.templateOf(sql);
-  if (template !== void 0) {
-    const reused = templates.lookup(template, sql);
-    if (reused) return reused;
-  }
+  const keys = {};
+  const reused = templates?.lookup(sql, keys);
+  if (reused) return reused;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
-  if (template !== void 0) templates.remember(template, result, sql);
+  templates?.remember(keys, result, sql);
   return result;
 }
 function classifyNow(sql, opts = {}) {
@@ -57420,7 +57514,7 @@ var JSONParseV2 = (text, reviver) => {
   });
 };
 var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-var MAX_DIGITS = MAX_INT.length;
+var MAX_DIGITS2 = MAX_INT.length;
 var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
 var noiseValueWithQuotes = /^"-?\d+n+"$/;
 var applyReviverIteratively = (parsed, userReviver) => {
@@ -57473,7 +57567,7 @@ var serializeBigInts = (text) => {
       const isNoise = isString && noiseValueWithQuotes.test(match);
       if (isNoise) return match.substring(0, match.length - 1) + 'n"';
       const hasFractionalOrExponential = fractional || exponential;
-      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS || digits.length === MAX_DIGITS && digits <= MAX_INT);
+      const isLessThanMaxSafeInt = digits && (digits.length < MAX_DIGITS2 || digits.length === MAX_DIGITS2 && digits <= MAX_INT);
       const isStandardValue = isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
       if (isStandardValue) return match;
       return '"' + match + 'n"';

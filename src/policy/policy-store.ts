@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ClassifierOptions, Classification } from '../sql/types.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { findCodeowners, parseCodeowners, type CodeownersFile } from './codeowners.js';
+import { DecisionMemo } from './decision-memo.js';
 import { evaluate } from './evaluate.js';
 import { formatPolicyError, loadPolicies, type PolicyError } from './load.js';
 import {
@@ -50,6 +51,8 @@ type LoadOutcome = { ok: true; snapshot: PolicySnapshot } | { ok: false; errors:
 
 export class PolicyStore implements PolicyProvider {
   private snapshot: PolicySnapshot;
+  /** Decisions per session and verdict; a reload (a new snapshot) starts afresh. */
+  private readonly memo = new DecisionMemo();
   private lastError: PolicyStatus['lastError'];
   private watchers: FSWatcher[] = [];
   private timer: NodeJS.Timeout | undefined;
@@ -230,7 +233,9 @@ export class PolicyStore implements PolicyProvider {
   decide(session: SessionIdentity, classification: Classification): Decision {
     const s = this.snapshot;
     try {
-      return evaluate(s.policy, session, classification, s.codeowners);
+      return this.memo.decide(s, session, classification, () =>
+        evaluate(s.policy, session, classification, s.codeowners),
+      );
     } catch (err) {
       // A bug here must refuse the statement, never let it through or crash the proxy.
       this.logger.error({ err }, 'policy evaluation failed; denying the statement');

@@ -18,8 +18,11 @@ export type MessageAction = (typeof MessageAction)[keyof typeof MessageAction];
 export interface BackendHandler {
   /** Called at each message header. */
   begin(code: number, bodyLength: number): MessageAction;
-  /** Body of an observed message (a copy only when it spanned chunks). */
-  observe(code: number, body: Buffer): void;
+  /**
+   * Body of an observed message: `buf[start, end)`, read in place in the network chunk
+   * when it arrived whole (no allocation), else a joined copy. Valid during the call only.
+   */
+  observe(code: number, buf: Buffer, start: number, end: number): void;
   /** A held message is complete: return the bytes to send in its place (raw, or a rewrite). */
   replace(code: number, body: Buffer, raw: Buffer): Buffer;
 }
@@ -62,18 +65,11 @@ export class BackendScanner {
     const out: Buffer[] = [];
     let off = 0;
     let forwardFrom = 0; // start of the current run of bytes forwarded unchanged
-    const flushRun = (end: number) => {
-      if (end > forwardFrom) {
-        out.push(
-          forwardFrom === 0 && end === chunk.length ? chunk : chunk.subarray(forwardFrom, end),
-        );
-      }
-    };
 
     while (off < chunk.length) {
       if (!this.inMessage) {
         if (this.pendingInjections.length > 0 && this.headerHave === 0) {
-          flushRun(off);
+          forwardRun(out, chunk, forwardFrom, off);
           forwardFrom = off;
           out.push(...this.drainInjections());
         }
@@ -81,18 +77,26 @@ export class BackendScanner {
         // not forwarded yet: until the code is known, the message might be held.
         const carried = this.headerHave;
         const headerStart = off;
-        const n = Math.min(HEADER_LENGTH - carried, chunk.length - off);
-        chunk.copy(this.header, carried, off, off + n);
-        this.headerHave += n;
-        off += n;
-        if (this.headerHave < HEADER_LENGTH) {
-          flushRun(headerStart);
-          forwardFrom = chunk.length;
-          break;
+        let len: number;
+        if (carried === 0 && chunk.length - off >= HEADER_LENGTH) {
+          // The usual case, read in place: copying 5 bytes costs more than the read.
+          this.code = chunk[off]!;
+          len = chunk.readInt32BE(off + 1);
+          off += HEADER_LENGTH;
+        } else {
+          const n = Math.min(HEADER_LENGTH - carried, chunk.length - off);
+          chunk.copy(this.header, carried, off, off + n);
+          this.headerHave += n;
+          off += n;
+          if (this.headerHave < HEADER_LENGTH) {
+            forwardRun(out, chunk, forwardFrom, headerStart);
+            forwardFrom = chunk.length;
+            break;
+          }
+          this.headerHave = 0;
+          this.code = this.header[0]!;
+          len = this.header.readInt32BE(1);
         }
-        this.headerHave = 0;
-        this.code = this.header[0]!;
-        const len = this.header.readInt32BE(1);
         if (len < LENGTH_LENGTH || len > MAX_BACKEND_MESSAGE) {
           throw new ProtocolError(SqlState.ProtocolViolation, `server sent invalid length ${len}`);
         }
@@ -102,19 +106,21 @@ export class BackendScanner {
         if (this.action === MessageAction.hold) {
           // Cut the header from the forwarded run; the held message is emitted whole
           // (possibly rewritten) when complete.
-          flushRun(headerStart);
+          forwardRun(out, chunk, forwardFrom, headerStart);
           forwardFrom = off;
         } else if (carried > 0) {
           out.push(Buffer.from(this.header.subarray(0, carried)));
         }
         if (this.action !== MessageAction.pass) {
-          this.bodyParts = [];
+          this.bodyParts.length = 0;
           this.bodyLength = 0;
         }
       }
       // Consume body bytes.
       const take = Math.min(this.remaining, chunk.length - off);
-      if (take > 0 && this.action !== MessageAction.pass) {
+      const whole =
+        this.action === MessageAction.observe && this.bodyLength === 0 && take === this.remaining;
+      if (take > 0 && this.action !== MessageAction.pass && !whole) {
         this.bodyParts.push(chunk.subarray(off, off + take));
         this.bodyLength += take;
       }
@@ -124,10 +130,12 @@ export class BackendScanner {
       if (this.action === MessageAction.hold) forwardFrom = off;
       if (this.remaining === 0) {
         this.inMessage = false;
-        this.finish(out);
+        // The usual case for small messages (ReadyForQuery…): observed where it lies.
+        if (whole) this.handler.observe(this.code, chunk, off - take, off);
+        else this.finish(out);
       }
     }
-    flushRun(chunk.length);
+    forwardRun(out, chunk, forwardFrom, chunk.length);
     if (this.atBoundary && this.pendingInjections.length > 0) out.push(...this.drainInjections());
     return out;
   }
@@ -139,9 +147,9 @@ export class BackendScanner {
       this.bodyParts.length === 1
         ? this.bodyParts[0]!
         : Buffer.concat(this.bodyParts, this.bodyLength);
-    this.bodyParts = [];
+    this.bodyParts.length = 0;
     if (action === MessageAction.observe) {
-      this.handler.observe(this.code, body);
+      this.handler.observe(this.code, body, 0, body.length);
       return;
     }
     const raw = Buffer.allocUnsafe(HEADER_LENGTH + body.length);
@@ -151,4 +159,9 @@ export class BackendScanner {
     const replacement = this.handler.replace(this.code, body, raw);
     if (replacement.length > 0) out.push(replacement);
   }
+}
+
+/** Adds chunk[from, end) to what is forwarded: the chunk itself when it is all of it. */
+function forwardRun(out: Buffer[], chunk: Buffer, from: number, end: number): void {
+  if (end > from) out.push(from === 0 && end === chunk.length ? chunk : chunk.subarray(from, end));
 }

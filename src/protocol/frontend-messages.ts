@@ -32,7 +32,8 @@ class Reader {
   cstring(): string {
     const end = this.raw.indexOf(0, this.off);
     if (end < 0) this.fail('missing string terminator');
-    const s = this.raw.toString(this.encoding, this.off, end);
+    // The unnamed statement and portal: the common name, and no string to decode.
+    const s = end === this.off ? '' : this.raw.toString(this.encoding, this.off, end);
     this.off = end + 1;
     return s;
   }
@@ -143,6 +144,23 @@ export function decodeFrontend(frame: Frame, encoding: BufferEncoding = 'utf8'):
     }
   }
   throw new ProtocolError(SqlState.ProtocolViolation, `invalid frontend message type ${code}`);
+}
+
+/** The text of a Query, checked as decodeFrontend checks it, without a message object (the hot path). */
+export function decodeQueryText(frame: Frame, encoding: BufferEncoding = 'utf8'): string {
+  const r = new Reader(frame.raw, 'Query', encoding);
+  const sql = r.cstring();
+  r.end();
+  return sql;
+}
+
+/** The portal an Execute runs, checked as decodeFrontend checks it (the hot path). */
+export function decodeExecutePortal(frame: Frame, encoding: BufferEncoding = 'utf8'): string {
+  const r = new Reader(frame.raw, 'Execute', encoding);
+  const portal = r.cstring();
+  r.skip(4); // maxRows
+  r.end();
+  return portal;
 }
 
 /** Portal and statement names of a Bind, without reading its parameters (the hot path). */

@@ -7,7 +7,13 @@
 // return what to send; the session does the I/O.
 import { FrontendCode } from '../protocol/codes.js';
 import type { Frame } from '../protocol/frontend-framer.js';
-import { decodeBind, decodeBindTarget, decodeFrontend } from '../protocol/frontend-messages.js';
+import {
+  decodeBind,
+  decodeBindTarget,
+  decodeExecutePortal,
+  decodeFrontend,
+  decodeQueryText,
+} from '../protocol/frontend-messages.js';
 import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
 import { SqlState } from '../protocol/protocol-error.js';
 import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/types.js';
@@ -110,16 +116,8 @@ export class Gatekeeper {
     const { classifier } = this.deps;
     switch (frame.code) {
       case FrontendCode.Query: {
-        const msg = decodeFrontend(frame);
-        if (msg.type !== 'Query') break;
-        const c = classifier.query(msg.sql);
-        this.gateStatement(
-          frame,
-          'simple',
-          c,
-          () => ({ sql: msg.sql, statementBytes: frame.raw }),
-          out,
-        );
+        const sql = decodeQueryText(frame);
+        this.gateStatement(frame, 'simple', classifier.query(sql), sql, out);
         return;
       }
       case FrontendCode.Parse: {
@@ -134,20 +132,8 @@ export class Gatekeeper {
         break;
       }
       case FrontendCode.Execute: {
-        const msg = decodeFrontend(frame);
-        if (msg.type !== 'Execute') break;
-        const c = classifier.portal(msg.portal);
-        const stmt = (): HeldStatement => {
-          const frame = this.binds.get(msg.portal);
-          // A private copy: the frame is a view of a network buffer.
-          const bind = frame
-            ? decodeBind({ code: frame.code, raw: Buffer.from(frame.raw) })
-            : undefined;
-          // What the portal runs: the prepared statement's own text.
-          const sql = c.statements.map((s) => s.resolvedSql ?? s.sql).join('; ');
-          return { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
-        };
-        this.gateStatement(frame, 'extended', c, stmt, out);
+        const portal = decodeExecutePortal(frame);
+        this.gateStatement(frame, 'extended', classifier.portal(portal), portal, out);
         return;
       }
       case FrontendCode.Close: {
@@ -174,12 +160,15 @@ export class Gatekeeper {
     out.server.push(frame.raw);
   }
 
-  /** `stmt` is only built when the statement is held: reads pay nothing for it. */
+  /**
+   * `subject` is the Query's text or the Execute's portal name; what an approver sees is
+   * only built from it when the statement is held, so reads pay nothing for it.
+   */
   private gateStatement(
     frame: Frame,
     kind: Kind,
     c: Classification,
-    stmt: () => HeldStatement,
+    subject: string,
     out: Output,
   ): void {
     if (c.class === 'invalid') {
@@ -212,9 +201,26 @@ export class Gatekeeper {
         );
         return;
       case 'review':
-        this.beginHold(frame, kind, c, decision, stmt(), out);
+        this.beginHold(frame, kind, c, decision, this.heldStatement(frame, kind, c, subject), out);
         return;
     }
+  }
+
+  private heldStatement(
+    frame: Frame,
+    kind: Kind,
+    c: Classification,
+    subject: string,
+  ): HeldStatement {
+    if (kind === 'simple') return { sql: subject, statementBytes: frame.raw };
+    const bindFrame = this.binds.get(subject);
+    // A private copy: the frame is a view of a network buffer.
+    const bind = bindFrame
+      ? decodeBind({ code: bindFrame.code, raw: Buffer.from(bindFrame.raw) })
+      : undefined;
+    // What the portal runs: the prepared statement's own text.
+    const sql = c.statements.map((s) => s.resolvedSql ?? s.sql).join('; ');
+    return { sql, statementBytes: Buffer.from(sql, 'utf8'), bind };
   }
 
   private beginHold(

@@ -66,14 +66,19 @@ export class ServerObserver implements BackendHandler {
     }
   }
 
-  observe(code: number, body: Buffer): void {
+  observe(code: number, buf: Buffer, start: number, end: number): void {
+    if (code === BackendCode.ReadyForQuery) {
+      // The hot path (once per transaction): one status byte, no Buffer made.
+      this.copy = 'none';
+      const s = end > start ? buf[start]! : 0x49;
+      this.events.readyForQuery(s === 0x54 ? 'T' : s === 0x45 ? 'E' : 'I'); // T, E, else I
+      return;
+    }
+    this.observeBody(code, buf.subarray(start, end));
+  }
+
+  private observeBody(code: number, body: Buffer): void {
     switch (code) {
-      case BackendCode.ReadyForQuery: {
-        this.copy = 'none';
-        const s = String.fromCharCode(body[0] ?? 0x49);
-        this.events.readyForQuery(s === 'T' || s === 'E' ? s : 'I');
-        return;
-      }
       case BackendCode.ParameterStatus: {
         const nameEnd = body.indexOf(0);
         const valueEnd = body.indexOf(0, nameEnd + 1);
@@ -108,7 +113,7 @@ export class ServerObserver implements BackendHandler {
       return raw;
     }
     if (code === BackendCode.Authentication) {
-      this.observe(code, body);
+      this.observeBody(code, body);
       if (body.length >= 4 && body.readInt32BE(0) === AUTH_SASL) return withoutPlus(body, raw);
     }
     return raw;

@@ -56,12 +56,21 @@ export class SessionClassifier {
     this.names.set('P', portalName, entries.length > 0 ? entries : null);
   }
 
-  /** An Execute of a portal: what it runs; an unknown portal is a write, never a read. */
+  /**
+   * An Execute of a portal: what it runs; an unknown portal is a write, never a read. For
+   * a portal of one plain statement this is the very classification its Parse got, so a
+   * statement executed again and again costs no new objects.
+   */
   portal(portalName: string): Classification {
     const entries = this.names.lookup('P', portalName);
     if (entries.length === 0) return unknownPortal(portalName);
-    const resolved = entries.map((e) => this.resolveAll(e.classification, 'possible'));
-    const out = resolved.length === 1 ? resolved[0]! : mergeClassifications(resolved, portalName);
+    const out =
+      entries.length === 1
+        ? this.resolveAll(entries[0]!.classification, 'possible')
+        : mergeClassifications(
+            entries.map((e) => this.resolveAll(e.classification, 'possible')),
+            portalName,
+          );
     return this.agreement.gate(out);
   }
 
@@ -130,13 +139,9 @@ export class SessionClassifier {
   private runQuery(c: Classification): Classification {
     const inBatch = this.names.inBatch;
     if (inBatch) this.names.expectReady();
-    const statements = c.statements.map((s) => {
-      const r = this.resolve(s);
-      this.apply(s, 'certain');
-      return r;
-    });
+    const out = this.resolveAll(c, 'certain');
     if (!inBatch) this.names.closeBatch();
-    return classificationOf(statements, c.error);
+    return out;
   }
 
   private runParse(name: string, sql: string, c: Classification): Classification {
@@ -150,18 +155,25 @@ export class SessionClassifier {
    * rolled-back transaction. So whatever the name may still hold stays a candidate beside
    * the new text (fail closed); only the unnamed statement is replaced by every Parse.
    */
-  private redefined(name: string, entry: Entry): Entry[] {
+  private redefined(name: string, entry: Entry): readonly Entry[] {
     return name === '' ? [entry] : [...this.names.lookup('S', name), entry];
   }
 
-  /** Resolves each statement; with a mode, also applies its name effects. */
+  /**
+   * Resolves each statement; with a mode, also applies its name effects. Returns `c`
+   * itself when no statement names anything to resolve (the common case).
+   */
   private resolveAll(c: Classification, mode: Mode | null): Classification {
-    const statements = c.statements.map((s) => {
+    let statements: StatementInfo[] | undefined;
+    const all = c.statements;
+    for (let i = 0; i < all.length; i++) {
+      const s = all[i]!;
       const r = this.resolve(s);
       if (mode) this.apply(s, mode);
-      return r;
-    });
-    return classificationOf(statements, c.error);
+      if (r !== s && !statements) statements = all.slice(0, i);
+      statements?.push(r);
+    }
+    return statements ? classificationOf(statements, c.error) : c;
   }
 
   private resolve(s: StatementInfo): StatementInfo {

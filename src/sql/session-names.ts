@@ -32,16 +32,24 @@ interface Item {
   seq: number;
 }
 
+/**
+ * What one batch did to a name. Never modified once made (add() makes a new one), so the
+ * arrays it holds can be handed out by lookup() and stored again by set() without copies:
+ * a Bind of a known statement, once per transaction, allocates almost nothing.
+ */
 interface Change {
   /** True when the change started from the settled state (additive only). */
-  inherit: boolean;
-  items: (Entry | null)[];
+  readonly inherit: boolean;
+  readonly items: readonly (Entry | null)[];
+  /** The entries among `items`, deduplicated. */
+  readonly own: readonly Entry[];
 }
 
 interface Segment {
   seq: number;
   changes: Map<string, Change>;
-  cleared: Set<Space>;
+  /** Spaces emptied by DISCARD / DEALLOCATE ALL / CLOSE ALL (rare, so made on demand). */
+  cleared: Set<Space> | null;
   closed: boolean;
   failed: boolean;
   expected: number;
@@ -50,6 +58,7 @@ interface Segment {
 
 const MAX_UNRESOLVED = 256;
 const MAX_CANDIDATES = 32;
+const MAX_SPARE = 4;
 
 export class SessionNames {
   private readonly history = new Map<string, Item[]>();
@@ -60,46 +69,44 @@ export class SessionNames {
   private desynced = false;
   private startupSeen = false;
 
-  /** Every statement the name may hold now; empty when unknown. */
-  lookup(space: Space, name: string): Entry[] {
+  /** Every statement the name may hold now; empty when unknown. Never modify it. */
+  lookup(space: Space, name: string): readonly Entry[] {
     const key = space + name;
     const open = this.open;
     const change = open?.changes.get(key);
-    if (!change) return open?.cleared.has(space) ? [] : this.settled(key);
-    const own = present(change.items);
-    if (!change.inherit) return own.length <= 1 ? own : dedupe(own);
-    return dedupe([...(open!.cleared.has(space) ? [] : this.settled(key)), ...own]);
+    const cleared = open?.cleared?.has(space) ?? false;
+    if (!change) return cleared ? NONE : this.settled(key);
+    if (!change.inherit) return change.own;
+    return dedupe([...(cleared ? NONE : this.settled(key)), ...change.own]);
   }
 
   /** What the history says the name may hold (the hot path: one candidate). */
-  private settled(key: string): Entry[] {
+  private settled(key: string): readonly Entry[] {
     const items = this.history.get(key);
-    if (!items) return [];
+    if (!items) return NONE;
     if (items.length === 1) {
       const e = items[0]!.entry;
-      return e ? [e] : [];
+      return e ? alone(e) : NONE;
     }
     return dedupe(present(items.map((i) => i.entry)));
   }
 
   /** A certain change in the current batch (Parse, Bind, Close, simple-Query effects). */
-  set(space: Space, name: string, entries: Entry[] | null): void {
+  set(space: Space, name: string, entries: readonly Entry[] | null): void {
     const seg = this.segment();
-    seg.changes.set(space + name, {
-      inherit: false,
-      items: entries === null ? [null] : [...entries],
-    });
+    seg.changes.set(space + name, changeOf(false, entries === null ? REMOVED : entries));
   }
 
   /** A possible change (statement run through a portal): adds candidates, removes nothing. */
   add(space: Space, name: string, entry: Entry): void {
     const seg = this.segment();
     const key = space + name;
-    const change = seg.changes.get(key) ?? { inherit: true, items: [] };
+    const change = seg.changes.get(key) ?? changeOf(true, NONE);
     const same = (e: Entry | null): boolean =>
       e !== null && e.sql === entry.sql && e.classification.class === entry.classification.class;
-    if (!change.items.some(same)) change.items.push(entry);
-    seg.changes.set(key, change);
+    if (!change.items.some(same))
+      seg.changes.set(key, changeOf(change.inherit, [...change.items, entry]));
+    else seg.changes.set(key, change);
   }
 
   /** Removes every name of a space (DISCARD ALL, DEALLOCATE ALL, CLOSE ALL). */
@@ -114,7 +121,7 @@ export class SessionNames {
       if (kept.length > 0) survivors.set(n, kept);
     }
     for (const k of [...seg.changes.keys()]) if (k.startsWith(space)) seg.changes.delete(k);
-    seg.cleared.add(space);
+    (seg.cleared ??= new Set()).add(space);
     for (const [n, kept] of survivors) this.set(space, n, kept);
   }
 
@@ -158,20 +165,41 @@ export class SessionNames {
     if (head.failed || head.received >= head.expected) {
       this.fifo.shift();
       if (!head.failed && !this.desynced) this.confirm(head);
+      this.recycle(head);
     }
+  }
+
+  /** Finished segments are reused: one batch per transaction need not cost a new Map. */
+  private readonly spare: Segment[] = [];
+
+  private recycle(seg: Segment): void {
+    if (this.spare.length >= MAX_SPARE) return;
+    seg.changes.clear();
+    seg.cleared = null;
+    this.spare.push(seg);
   }
 
   private segment(): Segment {
     if (!this.open) {
-      this.open = {
-        seq: ++this.seq,
-        changes: new Map(),
-        cleared: new Set(),
-        closed: false,
-        failed: false,
-        expected: 0,
-        received: 0,
-      };
+      const seg = this.spare.pop();
+      if (seg) {
+        seg.seq = ++this.seq;
+        seg.closed = false;
+        seg.failed = false;
+        seg.expected = 0;
+        seg.received = 0;
+        this.open = seg;
+      } else {
+        this.open = {
+          seq: ++this.seq,
+          changes: new Map(),
+          cleared: null,
+          closed: false,
+          failed: false,
+          expected: 0,
+          received: 0,
+        };
+      }
       this.fifo.push(this.open);
       if (this.fifo.length > MAX_UNRESOLVED) {
         this.fifo.shift();
@@ -183,7 +211,7 @@ export class SessionNames {
 
   /** Adds a closed batch's outcome to the history as possibilities. */
   private fold(seg: Segment): void {
-    for (const space of seg.cleared) {
+    for (const space of seg.cleared ?? NONE) {
       for (const [k, items] of this.history) {
         if (k.startsWith(space) && !seg.changes.has(k)) items.push({ entry: null, seq: seg.seq });
       }
@@ -197,25 +225,59 @@ export class SessionNames {
 
   /** The server ran the whole batch: its certain changes replace what came before. */
   private confirm(seg: Segment): void {
-    const certain = new Set<string>();
-    for (const [key, change] of seg.changes) if (!change.inherit) certain.add(key);
-    for (const [key, items] of this.history) {
-      if (!certain.has(key) && !seg.cleared.has(key[0] as Space)) continue;
-      const rest = items.filter((i) => i.seq >= seg.seq);
-      if (rest.some((i) => i.entry !== null)) this.history.set(key, rest);
-      else this.history.delete(key);
+    for (const [key, change] of seg.changes) if (!change.inherit) this.settle(key, seg.seq);
+    if (seg.cleared) {
+      for (const key of [...this.history.keys()]) {
+        const change = seg.changes.get(key);
+        // Names with a certain change were settled above.
+        if (seg.cleared.has(key[0] as Space) && (!change || change.inherit))
+          this.settle(key, seg.seq);
+      }
     }
+  }
+
+  /** Drops what a name held before batch `seq`; forgets the name if nothing is left. */
+  private settle(key: string, seq: number): void {
+    const items = this.history.get(key);
+    if (!items) return;
+    // In place: history arrays are never handed out.
+    let kept = 0;
+    let any = false;
+    for (const i of items) {
+      if (i.seq < seq) continue;
+      items[kept++] = i;
+      if (i.entry !== null) any = true;
+    }
+    items.length = kept;
+    if (!any) this.history.delete(key);
   }
 }
 
-function present(entries: (Entry | null)[]): Entry[] {
+const NONE: readonly never[] = Object.freeze([]);
+const REMOVED: readonly null[] = Object.freeze([null]);
+
+function changeOf(inherit: boolean, items: readonly (Entry | null)[]): Change {
+  const own = present(items);
+  return { inherit, items, own: own.length <= 1 ? own : dedupe(own) };
+}
+
+/** One shared single-entry list per entry: the common lookup result, made once. */
+const singles = new WeakMap<Entry, readonly Entry[]>();
+function alone(e: Entry): readonly Entry[] {
+  let list = singles.get(e);
+  if (!list) singles.set(e, (list = Object.freeze([e])));
+  return list;
+}
+
+function present(entries: readonly (Entry | null)[]): readonly Entry[] {
+  if (entries.length === 1) return entries[0] ? alone(entries[0]) : NONE;
   const out: Entry[] = [];
   for (const e of entries) if (e) out.push(e);
   return out;
 }
 
 /** Same text, same class: one candidate (a portal classified at Bind and at Execute). */
-function dedupe(entries: Entry[]): Entry[] {
+function dedupe(entries: readonly Entry[]): Entry[] {
   const out: Entry[] = [];
   for (const e of entries) {
     if (

@@ -64,8 +64,8 @@ class Recorder implements BackendHandler {
     if ('RSKvZCNGHW'.includes(String.fromCharCode(code))) return MessageAction.observe;
     return MessageAction.pass;
   }
-  observe(code: number, body: Buffer): void {
-    this.observed.push([String.fromCharCode(code), body.toString('hex')]);
+  observe(code: number, buf: Buffer, start: number, end: number): void {
+    this.observed.push([String.fromCharCode(code), buf.toString('hex', start, end)]);
   }
   replace(_code: number, body: Buffer): Buffer {
     const fields = parseErrorFields(body);
