@@ -32570,9 +32570,10 @@ var LruCache = class {
 var MAX_DIGITS = 9;
 var PLACEHOLDER = "#";
 var OTHER = 0;
-var IDENT = 1;
-var DIGIT = 2;
-var PUNCT = 3;
+var PUNCT = 1;
+var IDENT = 2;
+var DIGIT = 3;
+var IDENT_OR_DIGIT = IDENT;
 var CLASS = new Uint8Array(128);
 for (let c = 97; c <= 122; c++) CLASS[c] = IDENT;
 for (let c = 65; c <= 90; c++) CLASS[c] = IDENT;
@@ -32580,44 +32581,80 @@ CLASS[95] = IDENT;
 for (let c = 48; c <= 57; c++) CLASS[c] = DIGIT;
 for (const ch of " 	\n\r(),;=<>*+.:[]") CLASS[ch.charCodeAt(0)] = PUNCT;
 var DOT = 46;
-function literalTemplate(sql) {
+var NO_KEY = -1;
+function literalHash(sql) {
   const n = sql.length;
-  let key = "";
-  let copiedTo = 0;
+  let h = FNV_OFFSET;
+  let runs = 0;
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
     const cls = c < 128 ? CLASS[c] : OTHER;
     if (cls === PUNCT) {
+      h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     } else if (cls === IDENT) {
-      i++;
-      while (i < n) {
-        const d = sql.charCodeAt(i);
-        if (d >= 128 || CLASS[d] !== IDENT && CLASS[d] !== DIGIT) break;
+      do {
+        h = Math.imul(h ^ sql.charCodeAt(i), FNV_PRIME);
         i++;
-      }
+      } while (i < n && sql.charCodeAt(i) < 128 && CLASS[sql.charCodeAt(i)] >= IDENT_OR_DIGIT);
     } else if (cls === DIGIT) {
       const start = i;
       i++;
       while (i < n && sql.charCodeAt(i) < 128 && CLASS[sql.charCodeAt(i)] === DIGIT) i++;
-      if (i - start > MAX_DIGITS) return void 0;
-      if (start > 0 && sql.charCodeAt(start - 1) === DOT) return void 0;
+      if (i - start > MAX_DIGITS) return NO_KEY;
+      if (start > 0 && sql.charCodeAt(start - 1) === DOT) return NO_KEY;
       if (i < n) {
         const next = sql.charCodeAt(i);
-        if (next === DOT || next >= 128 || CLASS[next] === IDENT || CLASS[next] === OTHER) {
-          return void 0;
-        }
+        if (next === DOT || next >= 128 || CLASS[next] !== PUNCT) return NO_KEY;
       }
-      key += sql.slice(copiedTo, start) + PLACEHOLDER;
-      copiedTo = i;
+      h = Math.imul(h ^ HASH_CHAR, FNV_PRIME);
+      runs++;
     } else {
-      return void 0;
+      return NO_KEY;
     }
   }
-  if (copiedTo === 0) return void 0;
+  return runs === 0 ? NO_KEY : h >>> 1 & 1073741823;
+}
+function literalTemplate(sql, prefix = "") {
+  if (literalHash(sql) === NO_KEY) return void 0;
+  let key = prefix;
+  let copiedTo = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql.charCodeAt(i);
+    if (CLASS[c] === IDENT) {
+      while (i < sql.length && CLASS[sql.charCodeAt(i)] >= IDENT_OR_DIGIT) i++;
+    } else if (CLASS[c] === DIGIT) {
+      key += sql.slice(copiedTo, i) + PLACEHOLDER;
+      while (i < sql.length && CLASS[sql.charCodeAt(i)] === DIGIT) i++;
+      copiedTo = i;
+    } else {
+      i++;
+    }
+  }
   return key + sql.slice(copiedTo);
 }
+function fitsTemplate(template, sql) {
+  const n = sql.length;
+  let j = 0;
+  for (let i = 0; i < template.length; i++) {
+    const t = template.charCodeAt(i);
+    if (t === HASH_CHAR) {
+      if (j >= n || CLASS[sql.charCodeAt(j)] !== DIGIT) return false;
+      do
+        j++;
+      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT);
+    } else {
+      if (j >= n || sql.charCodeAt(j) !== t) return false;
+      j++;
+    }
+  }
+  return j === n;
+}
+var HASH_CHAR = PLACEHOLDER.charCodeAt(0);
+var FNV_OFFSET = 2166136261 | 0;
+var FNV_PRIME = 16777619;
 
 // src/sql/parser.ts
 var import_libpg_query = __toESM(require_wasm(), 1);
@@ -32722,54 +32759,89 @@ function verdictIdentity(c) {
 }
 
 // src/sql/template-cache.ts
-var LEXICAL = "";
+var BUCKET = 4;
 var TemplateCache = class {
   lru;
+  /** By literalHash(): a number key, so a lookup hashes no string. */
+  lexical;
   constructor(size) {
     this.lru = new LruCache(size);
+    this.lexical = new LruCache(size);
   }
   resize(size) {
     this.lru.resize(size);
+    this.lexical.resize(size);
   }
   /**
-   * A verdict reached for another text of the same template, rebound to `sql`. `keys`
-   * receives the keys tried, for remember().
+   * A verdict reached for another text of the same template, rebound to `sql`, found by
+   * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
-  lookup(sql, keys) {
-    const lexical = literalTemplate(sql);
-    if (lexical !== void 0) {
-      keys.lexical = LEXICAL + lexical;
-      const hit2 = this.lru.get(keys.lexical);
-      if (hit2) return rebind(hit2, sql, true);
+  lookupLexical(sql, keys) {
+    const hash2 = literalHash(sql);
+    if (hash2 === NO_KEY) return void 0;
+    keys.hash = hash2;
+    const bucket = this.lexical.get(hash2);
+    if (bucket) {
+      for (const b of bucket) if (fitsTemplate(b.template, sql)) return rebind(b.entry, sql, true);
     }
+    return void 0;
+  }
+  /** The same by PostgreSQL's normalized text (a call into the parser), after lookupLexical(). */
+  lookupNormalized(sql, keys) {
     const t = normalizedTextOf(sql);
     if (t === void 0 || t === sql) return void 0;
     keys.normalized = t;
     const hit = this.lru.get(t);
     if (!hit) return void 0;
     const reused = rebind(hit, sql, false);
-    if (lexicalAgrees(keys)) this.lru.set(keys.lexical, entryFor(reused, sql));
+    this.rememberLexical(keys, entryFor(reused, sql), sql);
     return reused;
   }
-  /** Stores a verdict under the keys lookup() tried, if it may be reused at all. */
+  /** Stores a verdict under the keys the lookups found, if it may be reused at all. */
   remember(keys, c, sql) {
     if (!reusable(c) || keys.normalized === void 0) return;
     const entry = entryFor(c, sql);
     this.lru.set(keys.normalized, entry);
-    if (lexicalAgrees(keys)) this.lru.set(keys.lexical, entry);
+    this.rememberLexical(keys, entry, sql);
+  }
+  /**
+   * The lexical key stands in for the normalized text only where the normalizer replaced
+   * exactly the integers the scan found, each one a constant of the query. An integer
+   * that is part of the syntax instead (a precision such as current_time(3) or float(24))
+   * is kept by the normalizer, so the two disagree and only the normalized key is used:
+   * texts sharing a lexical key then also share the normalized text.
+   */
+  rememberLexical(keys, entry, sql) {
+    if (keys.hash === void 0 || keys.normalized === void 0) return;
+    const template = literalTemplate(sql);
+    if (template === void 0 || keys.normalized.replace(/\$\d+/g, "#") !== template) return;
+    const others = (this.lexical.get(keys.hash) ?? []).filter((b) => b.template !== template);
+    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry }]);
   }
 };
-function lexicalAgrees(keys) {
-  if (keys.lexical === void 0 || keys.normalized === void 0) return false;
-  return LEXICAL + keys.normalized.replace(/\$\d+/g, "#") === keys.lexical;
-}
 function entryFor(c, sql) {
   return { c, totalBytes: utf8Length(sql) };
 }
+var PLAIN_FIELDS = [
+  "sql",
+  "location",
+  "length",
+  "kind",
+  "class",
+  "relations",
+  "functions",
+  "flags",
+  "risk",
+  "reasons",
+  "fingerprint"
+];
 function reusable(c) {
   if (c.class !== "read" || c.error || c.statements.length !== 1) return false;
   const s = c.statements[0];
-  return s.kind === "SelectStmt" && s.class === "read" && s.flags.length === 0 && !s.effect;
+  if (s.kind !== "SelectStmt" || s.class !== "read" || s.flags.length !== 0 || s.effect)
+    return false;
+  const keys = Object.keys(s);
+  return keys.length === PLAIN_FIELDS.length && PLAIN_FIELDS.every((k) => keys.includes(k));
 }
 function rebind(e, sql, ascii) {
   const s = e.c.statements[0];
@@ -32784,9 +32856,22 @@ function rebind(e, sql, ascii) {
     length = bytes.length - suffix - s.location;
     text = bytes.toString("utf8", s.location, s.location + length);
   }
+  const statement = {
+    sql: text,
+    location: s.location,
+    length,
+    kind: s.kind,
+    class: s.class,
+    relations: s.relations,
+    functions: s.functions,
+    flags: s.flags,
+    risk: s.risk,
+    reasons: s.reasons,
+    fingerprint: s.fingerprint
+  };
   const copy2 = Object.freeze({
     class: e.c.class,
-    statements: Object.freeze([Object.freeze({ ...s, sql: text, length })])
+    statements: Object.freeze([Object.freeze(statement)])
   });
   linkVerdict(copy2, e.c);
   return copy2;
@@ -34885,11 +34970,11 @@ function classify(sql, opts) {
     );
   }
   const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : void 0;
+  const templates = cache ? templatesFor(opts) : void 0;
   const hit = cache?.get(sql);
   if (hit) return hit;
-  const templates = cache ? templatesFor(opts) : void 0;
   const keys = {};
-  const reused = templates?.lookup(sql, keys);
+  const reused = templates?.lookupLexical(sql, keys) ?? templates?.lookupNormalized(sql, keys);
   if (reused) return reused;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);

@@ -73,12 +73,13 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
     );
   }
   const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : undefined;
+  const templates = cache ? templatesFor(opts) : undefined;
   const hit = cache?.get(sql);
   if (hit) return hit;
-  const templates = cache ? templatesFor(opts) : undefined;
   const keys: TemplateKeys = {};
-  // Not added to the exact cache: one-off texts would only push useful entries out.
-  const reused = templates?.lookup(sql, keys);
+  // Reused verdicts are not added to the exact cache: one-off texts would only push
+  // useful entries out.
+  const reused = templates?.lookupLexical(sql, keys) ?? templates?.lookupNormalized(sql, keys);
   if (reused) return reused;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);

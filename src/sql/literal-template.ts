@@ -27,9 +27,11 @@ const MAX_DIGITS = 9;
 const PLACEHOLDER = '#';
 
 const OTHER = 0;
-const IDENT = 1;
-const DIGIT = 2;
-const PUNCT = 3;
+const PUNCT = 1;
+const IDENT = 2;
+const DIGIT = 3;
+/** CLASS[c] >= IDENT_OR_DIGIT: c may continue an identifier. */
+const IDENT_OR_DIGIT = IDENT;
 
 /** Character classes for code points below 128; everything else is refused. */
 const CLASS = new Uint8Array(128);
@@ -41,44 +43,101 @@ for (const ch of ' \t\n\r(),;=<>*+.:[]') CLASS[ch.charCodeAt(0)] = PUNCT;
 
 const DOT = 0x2e;
 
-/** The key for `sql`, or undefined when it has no integer constant or is not plainly lexable. */
-export function literalTemplate(sql: string): string | undefined {
+/** Returned by literalHash() for a text that has no key. */
+export const NO_KEY = -1;
+
+/**
+ * A 31-bit hash of `sql`'s key (FNV-1a over its characters, each integer counted as
+ * '#'), or NO_KEY when it has no integer constant or is not plainly lexable. It builds
+ * no string: the hot path looks a template up by this number and then checks the text
+ * against the stored key with fitsTemplate().
+ */
+export function literalHash(sql: string): number {
   const n = sql.length;
-  let key = '';
-  let copiedTo = 0;
+  let h = FNV_OFFSET;
+  let runs = 0;
   let i = 0;
   while (i < n) {
     const c = sql.charCodeAt(i);
     const cls = c < 128 ? CLASS[c]! : OTHER;
     if (cls === PUNCT) {
+      h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     } else if (cls === IDENT) {
-      i++;
-      while (i < n) {
-        const d = sql.charCodeAt(i);
-        if (d >= 128 || (CLASS[d] !== IDENT && CLASS[d] !== DIGIT)) break;
+      // Kept whole with any digits in it. '$' may continue an identifier and is refused
+      // (by the main loop, like any other character outside the set).
+      do {
+        h = Math.imul(h ^ sql.charCodeAt(i), FNV_PRIME);
         i++;
-      }
-      // '$' may continue an identifier and is refused; any other character is looked
-      // at by the main loop.
+      } while (i < n && sql.charCodeAt(i) < 128 && CLASS[sql.charCodeAt(i)]! >= IDENT_OR_DIGIT);
     } else if (cls === DIGIT) {
       const start = i;
       i++;
       while (i < n && sql.charCodeAt(i) < 128 && CLASS[sql.charCodeAt(i)] === DIGIT) i++;
-      if (i - start > MAX_DIGITS) return undefined;
-      if (start > 0 && sql.charCodeAt(start - 1) === DOT) return undefined;
+      if (i - start > MAX_DIGITS) return NO_KEY;
+      if (start > 0 && sql.charCodeAt(start - 1) === DOT) return NO_KEY;
       if (i < n) {
         const next = sql.charCodeAt(i);
-        if (next === DOT || next >= 128 || CLASS[next] === IDENT || CLASS[next] === OTHER) {
-          return undefined;
-        }
+        if (next === DOT || next >= 128 || CLASS[next] !== PUNCT) return NO_KEY;
       }
-      key += sql.slice(copiedTo, start) + PLACEHOLDER;
-      copiedTo = i;
+      h = Math.imul(h ^ HASH_CHAR, FNV_PRIME);
+      runs++;
     } else {
-      return undefined;
+      return NO_KEY;
     }
   }
-  if (copiedTo === 0) return undefined;
+  return runs === 0 ? NO_KEY : (h >>> 1) & 0x3fffffff;
+}
+
+/**
+ * The key itself: `sql` with each integer constant replaced by '#' (after `prefix`), or
+ * undefined when literalHash() gives NO_KEY.
+ */
+export function literalTemplate(sql: string, prefix = ''): string | undefined {
+  if (literalHash(sql) === NO_KEY) return undefined;
+  // The text is known to be plainly lexable: an integer is a digit run that does not
+  // continue an identifier.
+  let key = prefix;
+  let copiedTo = 0;
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql.charCodeAt(i);
+    if (CLASS[c] === IDENT) {
+      while (i < sql.length && CLASS[sql.charCodeAt(i)]! >= IDENT_OR_DIGIT) i++;
+    } else if (CLASS[c] === DIGIT) {
+      key += sql.slice(copiedTo, i) + PLACEHOLDER;
+      while (i < sql.length && CLASS[sql.charCodeAt(i)] === DIGIT) i++;
+      copiedTo = i;
+    } else {
+      i++;
+    }
+  }
   return key + sql.slice(copiedTo);
 }
+
+/**
+ * Whether a keyable `sql` (literalHash() is not NO_KEY) has the key `template` (from
+ * literalTemplate(), without prefix): the same characters, each '#' one whole integer.
+ * In a key, '#' never follows a letter, digit or '_' and is never followed by a digit,
+ * so a match means literalTemplate(sql) === template. Allocates nothing.
+ */
+export function fitsTemplate(template: string, sql: string): boolean {
+  const n = sql.length;
+  let j = 0;
+  for (let i = 0; i < template.length; i++) {
+    const t = template.charCodeAt(i);
+    if (t === HASH_CHAR) {
+      if (j >= n || CLASS[sql.charCodeAt(j)] !== DIGIT) return false;
+      do j++;
+      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT);
+    } else {
+      if (j >= n || sql.charCodeAt(j) !== t) return false;
+      j++;
+    }
+  }
+  return j === n;
+}
+
+const HASH_CHAR = PLACEHOLDER.charCodeAt(0);
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;

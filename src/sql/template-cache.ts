@@ -16,46 +16,62 @@
 // Texts that differ only in small integers also get a key from a single character scan
 // (literal-template.ts), checked first: for them the normalizer runs once per template,
 // not once per query.
-import { literalTemplate } from './literal-template.js';
+import { fitsTemplate, literalHash, literalTemplate, NO_KEY } from './literal-template.js';
 import { LruCache } from './lru-cache.js';
 import { normalizedTextOf } from './parser.js';
-import type { Classification } from './types.js';
+import type { Classification, StatementInfo } from './types.js';
 import { utf8Length } from './utf8.js';
 import { linkVerdict } from './verdict-identity.js';
 
-/** Where a text may find a verdict made for another: a lexical key and/or a normalized one. */
+/** What lookups learned about a text, for remember(). */
 export interface TemplateKeys {
-  /** From literalTemplate(), prefixed; such texts are ASCII. */
-  lexical?: string;
+  /** literalHash() of the text when it has a lexical key (such texts are ASCII). */
+  hash?: number;
   /** PostgreSQL's normalized text, computed only when the lexical key missed. */
   normalized?: string;
 }
 
-/** Lexical keys share the LRU with normalized texts, which never start with this. */
-const LEXICAL = '\u0001';
+interface LexicalEntry {
+  /** The key (literalTemplate()) the entry was stored under. */
+  template: string;
+  entry: Entry;
+}
+
+/** Templates sharing a 30-bit hash are rare; a bucket keeps the newest few. */
+const BUCKET = 4;
 
 export class TemplateCache {
   private readonly lru: LruCache<string, Entry>;
+  /** By literalHash(): a number key, so a lookup hashes no string. */
+  private readonly lexical: LruCache<number, readonly LexicalEntry[]>;
 
   constructor(size: number) {
     this.lru = new LruCache(size);
+    this.lexical = new LruCache(size);
   }
 
   resize(size: number): void {
     this.lru.resize(size);
+    this.lexical.resize(size);
   }
 
   /**
-   * A verdict reached for another text of the same template, rebound to `sql`. `keys`
-   * receives the keys tried, for remember().
+   * A verdict reached for another text of the same template, rebound to `sql`, found by
+   * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
-  lookup(sql: string, keys: TemplateKeys): Classification | undefined {
-    const lexical = literalTemplate(sql);
-    if (lexical !== undefined) {
-      keys.lexical = LEXICAL + lexical;
-      const hit = this.lru.get(keys.lexical);
-      if (hit) return rebind(hit, sql, true);
+  lookupLexical(sql: string, keys: TemplateKeys): Classification | undefined {
+    const hash = literalHash(sql);
+    if (hash === NO_KEY) return undefined;
+    keys.hash = hash;
+    const bucket = this.lexical.get(hash);
+    if (bucket) {
+      for (const b of bucket) if (fitsTemplate(b.template, sql)) return rebind(b.entry, sql, true);
     }
+    return undefined;
+  }
+
+  /** The same by PostgreSQL's normalized text (a call into the parser), after lookupLexical(). */
+  lookupNormalized(sql: string, keys: TemplateKeys): Classification | undefined {
     const t = normalizedTextOf(sql);
     // Without constants the normalized text is the text: the exact cache covers it.
     if (t === undefined || t === sql) return undefined;
@@ -64,29 +80,32 @@ export class TemplateCache {
     if (!hit) return undefined;
     const reused = rebind(hit, sql, false);
     // From now on this template is found by the lexical key alone.
-    if (lexicalAgrees(keys)) this.lru.set(keys.lexical!, entryFor(reused, sql));
+    this.rememberLexical(keys, entryFor(reused, sql), sql);
     return reused;
   }
 
-  /** Stores a verdict under the keys lookup() tried, if it may be reused at all. */
+  /** Stores a verdict under the keys the lookups found, if it may be reused at all. */
   remember(keys: TemplateKeys, c: Classification, sql: string): void {
     if (!reusable(c) || keys.normalized === undefined) return;
     const entry = entryFor(c, sql);
     this.lru.set(keys.normalized, entry);
-    if (lexicalAgrees(keys)) this.lru.set(keys.lexical!, entry);
+    this.rememberLexical(keys, entry, sql);
   }
-}
 
-/**
- * The lexical key stands in for the normalized text only where the normalizer replaced
- * exactly the integers the scan found, each one a constant of the query. An integer
- * that is part of the syntax instead (a precision such as current_time(3) or float(24))
- * is kept by the normalizer, so the two disagree and only the normalized key is used:
- * texts sharing a lexical key then also share the normalized text.
- */
-function lexicalAgrees(keys: TemplateKeys): boolean {
-  if (keys.lexical === undefined || keys.normalized === undefined) return false;
-  return LEXICAL + keys.normalized.replace(/\$\d+/g, '#') === keys.lexical;
+  /**
+   * The lexical key stands in for the normalized text only where the normalizer replaced
+   * exactly the integers the scan found, each one a constant of the query. An integer
+   * that is part of the syntax instead (a precision such as current_time(3) or float(24))
+   * is kept by the normalizer, so the two disagree and only the normalized key is used:
+   * texts sharing a lexical key then also share the normalized text.
+   */
+  private rememberLexical(keys: TemplateKeys, entry: Entry, sql: string): void {
+    if (keys.hash === undefined || keys.normalized === undefined) return;
+    const template = literalTemplate(sql);
+    if (template === undefined || keys.normalized.replace(/\$\d+/g, '#') !== template) return;
+    const others = (this.lexical.get(keys.hash) ?? []).filter((b) => b.template !== template);
+    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry }]);
+  }
 }
 
 interface Entry {
@@ -99,10 +118,29 @@ function entryFor(c: Classification, sql: string): Entry {
   return { c, totalBytes: utf8Length(sql) };
 }
 
+/** The fields of a reusable statement; rebind() copies exactly these. */
+const PLAIN_FIELDS = [
+  'sql',
+  'location',
+  'length',
+  'kind',
+  'class',
+  'relations',
+  'functions',
+  'flags',
+  'risk',
+  'reasons',
+  'fingerprint',
+] as const satisfies readonly (keyof StatementInfo)[];
+
 function reusable(c: Classification): boolean {
   if (c.class !== 'read' || c.error || c.statements.length !== 1) return false;
   const s = c.statements[0]!;
-  return s.kind === 'SelectStmt' && s.class === 'read' && s.flags.length === 0 && !s.effect;
+  if (s.kind !== 'SelectStmt' || s.class !== 'read' || s.flags.length !== 0 || s.effect)
+    return false;
+  // Any other field (resolvedSql, or one added later) would be lost by rebind().
+  const keys = Object.keys(s);
+  return keys.length === PLAIN_FIELDS.length && PLAIN_FIELDS.every((k) => keys.includes(k));
 }
 
 /**
@@ -124,10 +162,25 @@ function rebind(e: Entry, sql: string, ascii: boolean): Classification {
     length = bytes.length - suffix - s.location;
     text = bytes.toString('utf8', s.location, s.location + length);
   }
-  const copy = Object.freeze({
+  // Written out field by field (see PLAIN_FIELDS): freezing an object made by spread costs
+  // V8 a new hidden class every time, several times the cost of the whole copy.
+  const statement: StatementInfo = {
+    sql: text,
+    location: s.location,
+    length,
+    kind: s.kind,
+    class: s.class,
+    relations: s.relations,
+    functions: s.functions,
+    flags: s.flags,
+    risk: s.risk,
+    reasons: s.reasons,
+    fingerprint: s.fingerprint,
+  };
+  const copy: Classification = Object.freeze({
     class: e.c.class,
-    statements: Object.freeze([Object.freeze({ ...s, sql: text, length })]),
-  }) as Classification;
+    statements: Object.freeze([Object.freeze(statement)]) as StatementInfo[],
+  });
   linkVerdict(copy, e.c);
   return copy;
 }

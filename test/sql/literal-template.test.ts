@@ -3,7 +3,12 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { literalTemplate } from '../../src/sql/literal-template.js';
+import {
+  fitsTemplate,
+  literalHash,
+  literalTemplate,
+  NO_KEY,
+} from '../../src/sql/literal-template.js';
 import {
   classify,
   classifyNow,
@@ -59,6 +64,27 @@ describe('literalTemplate', () => {
     expect(literalTemplate(sql)).toBeUndefined();
   });
 
+  it('hashes the key without building it, and matches texts to a key without allocating', () => {
+    const a = 'SELECT abalance FROM pgbench_accounts WHERE aid = 4711;';
+    const b = 'SELECT abalance FROM pgbench_accounts WHERE aid = 12;';
+    expect(literalHash(a)).not.toBe(NO_KEY);
+    expect(literalHash(a)).toBe(literalHash(b));
+    expect(literalHash('SELECT abalance FROM pgbench_accounts WHERE bid = 12;')).not.toBe(
+      literalHash(a),
+    );
+    expect(literalHash('SELECT 1.5')).toBe(NO_KEY);
+    const key = literalTemplate(a)!;
+    expect(fitsTemplate(key, b)).toBe(true);
+    expect(fitsTemplate(key, 'SELECT abalance FROM pgbench_accounts WHERE aid = 1 ;')).toBe(false);
+    expect(fitsTemplate('SELECT a FROM t WHERE x = #', 'SELECT a FROM t WHERE x = 1')).toBe(true);
+    expect(fitsTemplate('SELECT a FROM t WHERE x = #', 'SELECT a FROM t WHERE x = ')).toBe(false);
+    expect(fitsTemplate('SELECT a FROM t WHERE x = #', 'SELECT a FROM t WHERE x = 1 2')).toBe(
+      false,
+    );
+    expect(fitsTemplate('SELECT # , #', 'SELECT 12 , 3')).toBe(true);
+    expect(fitsTemplate('SELECT # , #', 'SELECT 12 , 3,')).toBe(false);
+  });
+
   it('keeps digits inside identifiers as text', () => {
     expect(literalTemplate('SELECT c1 FROM t2 WHERE c3 = 4')).toBe(
       'SELECT c1 FROM t2 WHERE c3 = #',
@@ -108,11 +134,13 @@ describe('texts sharing a lexical key', () => {
       let reusable = 0;
       let rangeErrors = 0;
       const wrong: string[] = [];
+      const allKeyed: string[] = [];
       for (const file of readCorpus(corpus)) {
         for (const st of splitPsqlScript(file.text)) {
           const key = literalTemplate(st.sql);
           if (key === undefined) continue;
           keyed++;
+          allKeyed.push(st.sql);
           clearClassifierCache();
           // Primes the template cache when the verdict may be reused.
           const primer = classify(st.sql);
@@ -127,6 +155,8 @@ describe('texts sharing a lexical key', () => {
           for (const seed of [1, 2]) {
             const probe = otherConstants(st.sql, seed);
             expect(literalTemplate(probe)).toBe(key);
+            expect(literalHash(probe)).toBe(literalHash(st.sql));
+            expect(fitsTemplate(key, probe)).toBe(true);
             const truth = classifyNow(probe);
             const got = classify(probe);
             if (truth.class === 'invalid') rangeErrors++;
@@ -135,6 +165,18 @@ describe('texts sharing a lexical key', () => {
           }
         }
       }
+      // A text fits exactly one key, its own, whatever other key it is tried against.
+      const keys = [...new Set(allKeyed.map((x) => literalTemplate(x)!))];
+      let tried = 0;
+      for (let i = 0; i < allKeyed.length; i += 13) {
+        const x = allKeyed[i]!;
+        const own = literalTemplate(x)!;
+        for (const k of keys) {
+          tried++;
+          if (fitsTemplate(k, x) !== (k === own)) wrong.push(`fits ${k.slice(0, 60)}: ${x}`);
+        }
+      }
+      expect(tried).toBeGreaterThan(1_000_000);
       console.log(
         `lexical keys: ${keyed} corpus statements keyed (${reusable} reusable reads), ${rangeErrors} probes made invalid by a constant's value (float(0) …), each still invalid`,
       );

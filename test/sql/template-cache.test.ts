@@ -15,6 +15,10 @@ beforeAll(async () => {
   clearClassifierCache();
 });
 
+function lookup(cache: TemplateCache, sql: string, keys: TemplateKeys) {
+  return cache.lookupLexical(sql, keys) ?? cache.lookupNormalized(sql, keys);
+}
+
 function verdict(c: Classification) {
   return {
     class: c.class,
@@ -84,17 +88,36 @@ describe('template cache', () => {
     }
   });
 
+  it('gives exactly the object a full parse gives, every field, by either key', () => {
+    clearClassifierCache();
+    // Lexical key (small integers) and normalized key only (a string constant).
+    for (const shape of [
+      (v: number) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${v};`,
+      (v: number) => `SELECT * FROM t WHERE name = 'n${v}'`,
+    ]) {
+      classify(shape(1));
+      for (const v of [2, 33, 4444]) {
+        const reused = classify(shape(v));
+        expect(reused).toEqual(classifyNow(shape(v)));
+        expect(Object.keys(reused.statements[0]!)).toEqual(
+          Object.keys(classifyNow(shape(v)).statements[0]!),
+        );
+        expect(Object.isFrozen(reused.statements[0])).toBe(true);
+      }
+    }
+  });
+
   it('finds a template by the lexical key alone once the normalizer agreed with it', () => {
     const cache = new TemplateCache(10);
     const first = 'SELECT abalance FROM pgbench_accounts WHERE aid = 1;';
     const k1: TemplateKeys = {};
-    expect(cache.lookup(first, k1)).toBeUndefined();
-    expect(k1.lexical).toBeDefined();
+    expect(lookup(cache, first, k1)).toBeUndefined();
+    expect(k1.hash).toBeDefined();
     expect(k1.normalized).toBe('SELECT abalance FROM pgbench_accounts WHERE aid = $1;');
     cache.remember(k1, classifyNow(first), first);
     const next = 'SELECT abalance FROM pgbench_accounts WHERE aid = 4242;';
     const k2: TemplateKeys = {};
-    const hit = cache.lookup(next, k2);
+    const hit = lookup(cache, next, k2);
     expect(k2.normalized).toBeUndefined(); // the normalizer was not called
     expect(verdict(hit!)).toEqual(verdict(classifyNow(next)));
   });
@@ -103,14 +126,14 @@ describe('template cache', () => {
     const cache = new TemplateCache(10);
     const first = 'SELECT current_time(3) = current_time(3) FROM t WHERE id = 1';
     const k1: TemplateKeys = {};
-    cache.lookup(first, k1);
+    lookup(cache, first, k1);
     // The normalizer keeps the precision: the keys disagree, so only the normalized one is stored.
     expect(k1.normalized).toBe('SELECT current_time(3) = current_time(3) FROM t WHERE id = $1');
     cache.remember(k1, classifyNow(first), first);
     const other = 'SELECT current_time(5) = current_time(3) FROM t WHERE id = 1';
     const k2: TemplateKeys = {};
-    expect(cache.lookup(other, k2)).toBeUndefined();
-    expect(k2.lexical).toBe(k1.lexical);
+    expect(lookup(cache, other, k2)).toBeUndefined();
+    expect(k2.hash).toBe(k1.hash);
     expect(k2.normalized).toBeDefined();
   });
 });
