@@ -2,6 +2,7 @@
 // are lexed, and texts sharing a key must never differ in verdict (corpus-wide check).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verdict } from './helpers/classify-helpers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   fitsTemplate,
@@ -15,7 +16,6 @@ import {
   clearClassifierCache,
   initClassifier,
 } from '../../src/sql/classify.js';
-import type { Classification } from '../../src/sql/types.js';
 import { readCorpus } from './helpers/oracle-corpus.js';
 import { splitPsqlScript } from './helpers/psql-script.js';
 
@@ -92,24 +92,6 @@ describe('literalTemplate', () => {
     expect(literalTemplate('SELECT c1 FROM t2')).toBeUndefined();
   });
 });
-
-function verdict(c: Classification) {
-  return {
-    class: c.class,
-    statements: c.statements.map((s) => ({
-      sql: s.sql,
-      location: s.location,
-      length: s.length,
-      kind: s.kind,
-      class: s.class,
-      relations: s.relations,
-      functions: s.functions,
-      flags: s.flags,
-      risk: s.risk,
-      fingerprint: s.fingerprint,
-    })),
-  };
-}
 
 /** Every integer run replaced by another value (a different count of digits too). */
 function otherConstants(sql: string, seed: number): string {

@@ -1,5 +1,6 @@
 // The literal-insensitive cache for plain reads: it must give exactly what a full parse
 // gives, and never carry a verdict across texts whose constants could change it.
+import { verdict } from './helpers/classify-helpers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   classify,
@@ -8,7 +9,6 @@ import {
   initClassifier,
 } from '../../src/sql/classify.js';
 import { TemplateCache, type TemplateKeys } from '../../src/sql/template-cache.js';
-import type { Classification } from '../../src/sql/types.js';
 
 beforeAll(async () => {
   await initClassifier();
@@ -17,24 +17,6 @@ beforeAll(async () => {
 
 function lookup(cache: TemplateCache, sql: string, keys: TemplateKeys) {
   return cache.lookupLexical(sql, keys) ?? cache.lookupNormalized(sql, keys);
-}
-
-function verdict(c: Classification) {
-  return {
-    class: c.class,
-    statements: c.statements.map((s) => ({
-      sql: s.sql,
-      location: s.location,
-      length: s.length,
-      kind: s.kind,
-      class: s.class,
-      relations: s.relations,
-      functions: s.functions,
-      flags: s.flags,
-      risk: s.risk,
-      fingerprint: s.fingerprint,
-    })),
-  };
 }
 
 describe('template cache', () => {

@@ -1,6 +1,6 @@
 // Short forms for classifier tests.
 import { classify } from '../../../src/sql/classify.js';
-import type { ClassifierOptions, StatementInfo } from '../../../src/sql/types.js';
+import type { Classification, ClassifierOptions, StatementInfo } from '../../../src/sql/types.js';
 
 export function classOf(sql: string, opts?: ClassifierOptions): string {
   return classify(sql, opts).class;
@@ -12,4 +12,23 @@ export function only(sql: string, opts?: ClassifierOptions): StatementInfo {
   if (c.statements.length !== 1)
     throw new Error(`expected one statement, got ${c.statements.length}: ${sql}`);
   return c.statements[0]!;
+}
+
+/** What a verdict says, for comparing a reused classification with a full parse. */
+export function verdict(c: Classification) {
+  return {
+    class: c.class,
+    statements: c.statements.map((s) => ({
+      sql: s.sql,
+      location: s.location,
+      length: s.length,
+      kind: s.kind,
+      class: s.class,
+      relations: s.relations,
+      functions: s.functions,
+      flags: s.flags,
+      risk: s.risk,
+      fingerprint: s.fingerprint,
+    })),
+  };
 }
