@@ -5,7 +5,7 @@
 // is steadier than TPS on a small shared machine.
 //
 // Each proxy first serves WARMUP seconds of every workload (JIT and WASM tier-up are not
-// what is measured). The bar is judged on the median over rounds of each round's own
+// what is measured), and each round runs the targets in a rotated order. The bar is judged on the median over rounds of each round's own
 // sluice/nodepipe ratio: the runs of one round are seconds apart, so a slow spell of
 // this shared machine moves both sides of a ratio, not one.
 //
@@ -172,7 +172,11 @@ async function main(): Promise<void> {
     const cpu: Record<string, Record<string, { seconds: number; tx: number }>> = {};
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [w, flags] of Object.entries(workloads)) {
-        for (const [t, { port, process: proxy }] of targets) {
+        // Each round starts with another target, so that none always follows the direct
+        // run (the busiest) or always comes first.
+        const shift = (round - 1) % targets.length;
+        const order = [...targets.slice(shift), ...targets.slice(0, shift)];
+        for (const [t, { port, process: proxy }] of order) {
           const cpuBefore = cpuSeconds(proxy?.pid);
           const r = await pgbench(flags, DURATION, port);
           const cpuAfter = cpuSeconds(proxy?.pid);
