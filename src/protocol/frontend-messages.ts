@@ -148,19 +148,20 @@ export function decodeFrontend(frame: Frame, encoding: BufferEncoding = 'utf8'):
 
 /** The text of a Query, checked as decodeFrontend checks it, without a message object (the hot path). */
 export function decodeQueryText(frame: Frame, encoding: BufferEncoding = 'utf8'): string {
-  const r = new Reader(frame.raw, 'Query', encoding);
-  const sql = r.cstring();
-  r.end();
-  return sql;
+  const raw = frame.raw;
+  const end = terminator(raw, HEADER_LENGTH, 'Query');
+  if (end + 1 !== raw.length) invalid('Query', 'unexpected trailing bytes');
+  return raw.toString(encoding, HEADER_LENGTH, end);
 }
 
 /** The portal an Execute runs, checked as decodeFrontend checks it (the hot path). */
 export function decodeExecutePortal(frame: Frame, encoding: BufferEncoding = 'utf8'): string {
-  const r = new Reader(frame.raw, 'Execute', encoding);
-  const portal = r.cstring();
-  r.skip(4); // maxRows
-  r.end();
-  return portal;
+  const raw = frame.raw;
+  const end = terminator(raw, HEADER_LENGTH, 'Execute');
+  const rest = raw.length - (end + 1);
+  if (rest < 4) invalid('Execute', 'message too short');
+  if (rest > 4) invalid('Execute', 'unexpected trailing bytes');
+  return cstringAt(raw, HEADER_LENGTH, end, encoding);
 }
 
 /** Portal and statement names of a Bind, without reading its parameters (the hot path). */
@@ -168,9 +169,29 @@ export function decodeBindTarget(
   frame: Frame,
   encoding: BufferEncoding = 'utf8',
 ): { portal: string; statement: string } {
-  const r = new Reader(frame.raw, 'Bind', encoding);
-  const portal = r.cstring();
-  return { portal, statement: r.cstring() };
+  const raw = frame.raw;
+  const portalEnd = terminator(raw, HEADER_LENGTH, 'Bind');
+  const statementEnd = terminator(raw, portalEnd + 1, 'Bind');
+  return {
+    portal: cstringAt(raw, HEADER_LENGTH, portalEnd, encoding),
+    statement: cstringAt(raw, portalEnd + 1, statementEnd, encoding),
+  };
+}
+
+/** Where the string starting at `from` ends (its NUL), as Reader.cstring() requires it. */
+function terminator(raw: Buffer, from: number, what: string): number {
+  const end = raw.indexOf(0, from);
+  if (end < 0) invalid(what, 'missing string terminator');
+  return end;
+}
+
+/** The unnamed statement and portal are the common names, and need no decoding. */
+function cstringAt(raw: Buffer, from: number, end: number, encoding: BufferEncoding): string {
+  return end === from ? '' : raw.toString(encoding, from, end);
+}
+
+function invalid(what: string, why: string): never {
+  throw new ProtocolError(SqlState.ProtocolViolation, `invalid ${what} message: ${why}`);
 }
 
 export interface BindParams {

@@ -5,7 +5,13 @@ import {
   type Frame,
   type StartupPacket,
 } from '../../src/protocol/frontend-framer.js';
-import { decodeBind, decodeFrontend } from '../../src/protocol/frontend-messages.js';
+import {
+  decodeBind,
+  decodeBindTarget,
+  decodeExecutePortal,
+  decodeFrontend,
+  decodeQueryText,
+} from '../../src/protocol/frontend-messages.js';
 import { ProtocolError } from '../../src/protocol/protocol-error.js';
 
 const startup = serialize.startup({ user: 'alice', database: 'app', application_name: 'psql' });
@@ -311,5 +317,52 @@ describe('FrontendFramer typed phase', () => {
       expect((e as ProtocolError).sqlstate).toBe('08P01');
       expect((e as Error).message).toMatch(message);
     }
+  });
+
+  describe('hot-path decoders agree with decodeFrontend', () => {
+    const frame = (bytes: Buffer) => {
+      const f = new FrontendFramer();
+      f.pushStartup(startup);
+      return f.push(bytes)[0]!;
+    };
+    const errorOf = (fn: () => unknown) => {
+      try {
+        fn();
+        return undefined;
+      } catch (e) {
+        return `${(e as ProtocolError).sqlstate} ${(e as Error).message}`;
+      }
+    };
+
+    it('on well-formed messages, named and unnamed', () => {
+      for (const sql of ['SELECT 1', '', "SELECT 'é'"]) {
+        const q = frame(serialize.query(sql));
+        expect(decodeQueryText(q)).toBe(sql);
+      }
+      for (const portal of ['', 'p1']) {
+        const e = frame(serialize.execute({ portal, rows: 5 }));
+        expect(decodeExecutePortal(e)).toBe(portal);
+        const b = frame(serialize.bind({ portal, statement: `s_${portal}`, values: ['1'] }));
+        expect(decodeBindTarget(b)).toEqual({ portal, statement: `s_${portal}` });
+      }
+    });
+
+    it.each([
+      ['Query without terminator', [0x51, 0, 0, 0, 6, 0x61, 0x62], decodeQueryText],
+      ['Query with trailing bytes', [0x51, 0, 0, 0, 7, 0x61, 0, 0x62], decodeQueryText],
+      ['Execute too short', [0x45, 0, 0, 0, 6, 0x70, 0], decodeExecutePortal],
+      ['Execute without terminator', [0x45, 0, 0, 0, 6, 0x70, 0x71], decodeExecutePortal],
+      [
+        'Execute with trailing bytes',
+        [0x45, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0x20],
+        decodeExecutePortal,
+      ],
+      ['Bind without statement terminator', [0x42, 0, 0, 0, 6, 0, 0x73], decodeBindTarget],
+    ] as const)('on a malformed %s', (_n, bytes, decode) => {
+      const f = frame(Buffer.from(bytes));
+      const expected = errorOf(() => decodeFrontend(f));
+      expect(expected).toMatch(/^08P01 invalid (Query|Execute|Bind) message/);
+      expect(errorOf(() => decode(f))).toBe(expected);
+    });
   });
 });
