@@ -2,6 +2,7 @@
 // the session's identity (user, database, application_name, address) and the verdict of
 // the classification, never on the SQL text or the time; an application runs the same few
 // statements over and over, so each (session, verdict) is evaluated once per snapshot.
+// A future rule that looks at the text or the clock must become part of the key here.
 //
 // Only frozen classifications are remembered (the classifier's cached results are frozen,
 // and a frozen verdict cannot change under its key); anything else is evaluated each time.
