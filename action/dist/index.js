@@ -32616,9 +32616,9 @@ function literalHash(sql) {
   }
   return runs === 0 ? NO_KEY : h >>> 1 & 1073741823;
 }
-function literalTemplate(sql, prefix = "") {
+function literalTemplate(sql) {
   if (literalHash(sql) === NO_KEY) return void 0;
-  let key = prefix;
+  let key = "";
   let copiedTo = 0;
   let i = 0;
   while (i < sql.length) {

@@ -32,8 +32,7 @@ class Reader {
   cstring(): string {
     const end = this.raw.indexOf(0, this.off);
     if (end < 0) this.fail('missing string terminator');
-    // The unnamed statement and portal: the common name, and no string to decode.
-    const s = end === this.off ? '' : this.raw.toString(this.encoding, this.off, end);
+    const s = cstringAt(this.raw, this.off, end, this.encoding);
     this.off = end + 1;
     return s;
   }

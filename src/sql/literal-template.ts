@@ -90,14 +90,14 @@ export function literalHash(sql: string): number {
 }
 
 /**
- * The key itself: `sql` with each integer constant replaced by '#' (after `prefix`), or
- * undefined when literalHash() gives NO_KEY.
+ * The key itself: `sql` with each integer constant replaced by '#', or undefined when
+ * literalHash() gives NO_KEY.
  */
-export function literalTemplate(sql: string, prefix = ''): string | undefined {
+export function literalTemplate(sql: string): string | undefined {
   if (literalHash(sql) === NO_KEY) return undefined;
   // The text is known to be plainly lexable: an integer is a digit run that does not
   // continue an identifier.
-  let key = prefix;
+  let key = '';
   let copiedTo = 0;
   let i = 0;
   while (i < sql.length) {
@@ -117,7 +117,7 @@ export function literalTemplate(sql: string, prefix = ''): string | undefined {
 
 /**
  * Whether a keyable `sql` (literalHash() is not NO_KEY) has the key `template` (from
- * literalTemplate(), without prefix): the same characters, each '#' one whole integer.
+ * literalTemplate()): the same characters, each '#' one whole integer.
  * In a key, '#' never follows a letter, digit or '_' and is never followed by a digit,
  * so a match means literalTemplate(sql) === template. Allocates nothing.
  */
