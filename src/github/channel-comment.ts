@@ -4,21 +4,15 @@
 import type { ApprovalRequest } from '../approval/types.js';
 import { Channel } from '../policy/types.js';
 import { parsePullRequestRef } from './github-client.js';
-import { renderRequestBody } from './request-body.js';
+import { channelBody } from './request-body.js';
 import type { ExternalRef, RequestChannel } from './request-channel.js';
-import { requestFilePaths } from './request-file.js';
 
 function body(
   request: ApprovalRequest,
   ref: Pick<ExternalRef, 'estimate'>,
   missing?: string[],
 ): string {
-  return renderRequestBody(request, {
-    channel: Channel.comment,
-    files: requestFilePaths(request),
-    ...(ref.estimate !== undefined ? { estimate: ref.estimate } : {}),
-    ...(missing ? { missing } : {}),
-  });
+  return channelBody(Channel.comment, request, ref.estimate, missing);
 }
 
 export class LinkedPullRequestError extends Error {

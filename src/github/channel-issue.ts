@@ -2,22 +2,16 @@
 // with a new `/approve <reason>` comment (edits are ignored) and deny with `/deny <reason>`.
 import type { ApprovalRequest } from '../approval/types.js';
 import { Channel } from '../policy/types.js';
-import { renderRequestBody } from './request-body.js';
+import { channelBody } from './request-body.js';
 import type { ExternalRef, RequestChannel } from './request-channel.js';
 import { requestTitle } from './request-channel.js';
-import { requestFilePaths } from './request-file.js';
 
 function body(
   request: ApprovalRequest,
   ref: Pick<ExternalRef, 'estimate'>,
   missing?: string[],
 ): string {
-  return renderRequestBody(request, {
-    channel: Channel.issue,
-    files: requestFilePaths(request),
-    ...(ref.estimate !== undefined ? { estimate: ref.estimate } : {}),
-    ...(missing ? { missing } : {}),
-  });
+  return channelBody(Channel.issue, request, ref.estimate, missing);
 }
 
 export const issueChannel: RequestChannel = {

@@ -5,7 +5,7 @@
 import type { ApprovalRequest } from '../approval/types.js';
 import { Channel } from '../policy/types.js';
 import { errorMessage } from './github-client.js';
-import { renderRequestBody } from './request-body.js';
+import { channelBody } from './request-body.js';
 import type { ChannelContext, ExternalRef, RequestChannel } from './request-channel.js';
 import { requestTitle } from './request-channel.js';
 import { renderRequestFile, requestFilePaths } from './request-file.js';
@@ -19,12 +19,7 @@ function body(
   ref: Pick<ExternalRef, 'estimate'>,
   missing?: string[],
 ): string {
-  return renderRequestBody(request, {
-    channel: Channel.pullRequest,
-    files: requestFilePaths(request),
-    ...(ref.estimate !== undefined ? { estimate: ref.estimate } : {}),
-    ...(missing ? { missing } : {}),
-  });
+  return channelBody(Channel.pullRequest, request, ref.estimate, missing);
 }
 
 export const pullRequestChannel: RequestChannel = {

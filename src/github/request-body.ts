@@ -4,7 +4,13 @@
 // against what the reviewers were shown.
 import type { ApprovalRequest } from '../approval/types.js';
 import { Channel } from '../policy/types.js';
-import { describeParam, describeTier, oneLine, requesterOf } from './request-file.js';
+import {
+  describeParam,
+  describeTier,
+  oneLine,
+  requestFilePaths,
+  requesterOf,
+} from './request-file.js';
 
 export interface BodyView {
   channel: Channel;
@@ -139,4 +145,19 @@ export function renderRequestBody(request: ApprovalRequest, view: BodyView): str
     requestMarker(request),
   ];
   return lines.join('\n');
+}
+
+/** The body every channel posts: the request as `channel` shows it, with its files. */
+export function channelBody(
+  channel: BodyView['channel'],
+  request: ApprovalRequest,
+  estimate: BodyView['estimate'],
+  missing?: string[],
+): string {
+  return renderRequestBody(request, {
+    channel,
+    files: requestFilePaths(request),
+    ...(estimate !== undefined ? { estimate } : {}),
+    ...(missing ? { missing } : {}),
+  });
 }
