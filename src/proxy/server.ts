@@ -11,6 +11,7 @@ import { CancelRegistry } from './cancel-registry.js';
 import { Session } from './session.js';
 import type { StatementClassifier } from './statement-classifier.js';
 import { parseUpstreamUrl, type UpstreamConfig } from './upstream.js';
+import { adoptAccepted } from './slab-reader.js';
 
 export interface ProxyOptions {
   listenHost: string;
@@ -57,8 +58,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const sessions = new Set<Session>();
   const tlsContext = secureContext(opts.tls);
 
-  const server = net.createServer((socket) => {
+  // Paused on accept, so that the connection can move to a socket that reads with `onread`.
+  const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
+    let socket = accepted;
     try {
+      socket = adoptAccepted(accepted);
       const session = new Session(socket, {
         upstream,
         tlsContext,

@@ -20,6 +20,7 @@ import type { StatementClassifier } from './statement-classifier.js';
 import { connectUpstream, type UpstreamConfig } from './upstream.js';
 import { RewriteBook } from './refusal.js';
 import { forwardCancel } from './forward-cancel.js';
+import { offChunks, onChunks } from './slab-reader.js';
 
 export const SessionState = {
   startup: 'startup',
@@ -100,7 +101,7 @@ export class Session {
   }
 
   private attachClient(socket: net.Socket): void {
-    socket.on('data', (chunk: Buffer) => this.guard(() => this.onClientData(chunk)));
+    onChunks(socket, (chunk) => this.guard(() => this.onClientData(chunk)));
     socket.on('error', (err) => this.log.debug({ err }, 'client socket error'));
     socket.on('close', () => this.close());
   }
@@ -172,7 +173,7 @@ export class Session {
 
   private startClientTls(): void {
     const raw = this.client;
-    raw.removeAllListeners('data');
+    offChunks(raw);
     raw.removeAllListeners('close');
     raw.on('error', () => {});
     const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: this.opts.tlsContext! });
@@ -217,7 +218,7 @@ export class Session {
       return;
     }
     this.upstream = upstream;
-    upstream.on('data', (chunk: Buffer) => this.guard(() => this.onServerData(chunk)));
+    onChunks(upstream, (chunk) => this.guard(() => this.onServerData(chunk)));
     upstream.on('error', (err) => this.log.debug({ err }, 'upstream socket error'));
     upstream.on('close', () => this.close());
     upstream.on('drain', () => this.resumeClient('upstream-full'));

@@ -3,6 +3,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { StartupCode } from '../protocol/codes.js';
+import { offChunks, onChunks, slabSocket } from './slab-reader.js';
 
 export const SslMode = {
   disable: 'disable',
@@ -61,7 +62,10 @@ const SSL_REQUEST = (() => {
 
 function connectTcp(cfg: UpstreamConfig): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: cfg.host, port: cfg.port });
+    const { socket: sock } = slabSocket();
+    sock.connect({ host: cfg.host, port: cfg.port });
+    // No read before someone listens: with `onread` the bytes would go nowhere.
+    sock.pause();
     sock.setNoDelay(true);
     const onError = (err: Error) => reject(err);
     sock.once('error', onError);
@@ -92,12 +96,13 @@ function readSslAnswer(sock: net.Socket): Promise<'S' | 'N'> {
       reject(err);
     };
     const cleanup = () => {
-      sock.off('data', onData);
+      offChunks(sock);
       sock.off('close', onClose);
       sock.off('error', onError);
       sock.pause();
     };
-    sock.on('data', onData);
+    onChunks(sock, onData);
+    sock.resume();
     sock.once('close', onClose);
     sock.once('error', onError);
   });
@@ -106,10 +111,7 @@ function readSslAnswer(sock: net.Socket): Promise<'S' | 'N'> {
 /** Connects to the server, with TLS as the sslmode asks. The socket is returned paused. */
 export async function connectUpstream(cfg: UpstreamConfig): Promise<net.Socket> {
   const sock = await connectTcp(cfg);
-  if (cfg.sslmode === SslMode.disable) {
-    sock.pause();
-    return sock;
-  }
+  if (cfg.sslmode === SslMode.disable) return sock;
   try {
     sock.write(SSL_REQUEST);
     const answer = await readSslAnswer(sock);
