@@ -32641,10 +32641,9 @@ function fitsTemplate(template, sql) {
   for (let i = 0; i < template.length; i++) {
     const t = template.charCodeAt(i);
     if (t === HASH_CHAR) {
-      if (j >= n || CLASS[sql.charCodeAt(j)] !== DIGIT) return false;
-      do
-        j++;
-      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT);
+      const start = j;
+      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT) j++;
+      if (j === start || j - start > MAX_DIGITS) return false;
     } else {
       if (j >= n || sql.charCodeAt(j) !== t) return false;
       j++;
@@ -32764,6 +32763,12 @@ var TemplateCache = class {
   lru;
   /** By literalHash(): a number key, so a lookup hashes no string. */
   lexical;
+  /**
+   * The template of the latest lexical hit, tried before any hashing: an application
+   * tends to send one statement shape many times in a row. A text that fits a key is
+   * keyable with that very key (fitsTemplate()), so this is the lookup below minus the hash.
+   */
+  last;
   constructor(size) {
     this.lru = new LruCache(size);
     this.lexical = new LruCache(size);
@@ -32771,18 +32776,26 @@ var TemplateCache = class {
   resize(size) {
     this.lru.resize(size);
     this.lexical.resize(size);
+    this.last = void 0;
   }
   /**
    * A verdict reached for another text of the same template, rebound to `sql`, found by
    * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
   lookupLexical(sql, keys) {
+    const last = this.last;
+    if (last && fitsTemplate(last.template, sql)) return rebind(last.entry, sql, true);
     const hash2 = literalHash(sql);
     if (hash2 === NO_KEY) return void 0;
     keys.hash = hash2;
     const bucket = this.lexical.get(hash2);
     if (bucket) {
-      for (const b of bucket) if (fitsTemplate(b.template, sql)) return rebind(b.entry, sql, true);
+      for (const b of bucket) {
+        if (fitsTemplate(b.template, sql)) {
+          this.last = b;
+          return rebind(b.entry, sql, true);
+        }
+      }
     }
     return void 0;
   }
@@ -34948,6 +34961,7 @@ var config = { ...DEFAULTS };
 var caches = /* @__PURE__ */ new Map();
 var templateCaches = /* @__PURE__ */ new Map();
 var optionKeys = /* @__PURE__ */ new WeakMap();
+var latest;
 async function initClassifier(tuning) {
   if (tuning) configureClassifier(tuning);
   await loadParser();
@@ -34956,6 +34970,7 @@ function configureClassifier(tuning) {
   config = { ...config, ...tuning };
   for (const c of caches.values()) c.resize(config.cacheSize);
   for (const t of templateCaches.values()) t.resize(config.cacheSize);
+  latest = void 0;
 }
 function classify(sql, opts) {
   if (!parserReady())
@@ -34969,8 +34984,9 @@ function classify(sql, opts) {
       `not parsed on the event loop (${bytes} bytes > ${config.syncMaxBytes}); classify it with classifyAsync`
     );
   }
-  const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : void 0;
-  const templates = cache ? templatesFor(opts) : void 0;
+  const caches2 = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : void 0;
+  const cache = caches2?.exact;
+  const templates = caches2?.templates;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys = {};
@@ -35078,6 +35094,13 @@ function oversized(sql, bytes, cls, reason) {
       }
     ]
   });
+}
+function cachesFor(opts) {
+  const l = latest;
+  if (l && l.opts === opts) return l;
+  const fresh = { opts, exact: cacheFor(opts), templates: templatesFor(opts) };
+  latest = fresh;
+  return fresh;
 }
 function templatesFor(opts) {
   const key = optionsKey(opts);

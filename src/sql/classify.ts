@@ -33,6 +33,13 @@ const caches = new Map<string, LruCache<string, Classification>>();
 /** Per option set too: plain reads keyed by their normalized text (template-cache.ts). */
 const templateCaches = new Map<string, TemplateCache>();
 const optionKeys = new WeakMap<ClassifierOptions, string>();
+/**
+ * The caches of the latest option set asked for. A proxy asks with the same frozen
+ * options object for every statement, so this saves two hash lookups per statement.
+ */
+let latest:
+  { opts: ClassifierOptions | undefined; exact: ExactCache; templates: TemplateCache } | undefined;
+type ExactCache = LruCache<string, Classification>;
 
 /** Loads the parser's WASM once (idempotent); optionally tunes the classifier. */
 export async function initClassifier(tuning?: ClassifierConfig): Promise<void> {
@@ -44,6 +51,7 @@ export function configureClassifier(tuning: ClassifierConfig): void {
   config = { ...config, ...tuning };
   for (const c of caches.values()) c.resize(config.cacheSize);
   for (const t of templateCaches.values()) t.resize(config.cacheSize);
+  latest = undefined;
 }
 
 export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
@@ -53,6 +61,7 @@ export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
 export function clearClassifierCache(): void {
   caches.clear();
   templateCaches.clear();
+  latest = undefined;
 }
 
 /**
@@ -72,8 +81,10 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
       `not parsed on the event loop (${bytes} bytes > ${config.syncMaxBytes}); classify it with classifyAsync`,
     );
   }
-  const cache = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cacheFor(opts) : undefined;
-  const templates = cache ? templatesFor(opts) : undefined;
+  const caches =
+    bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : undefined;
+  const cache = caches?.exact;
+  const templates = caches?.templates;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys: TemplateKeys = {};
@@ -223,6 +234,17 @@ function oversized(
       },
     ],
   });
+}
+
+function cachesFor(opts: ClassifierOptions | undefined): {
+  exact: ExactCache;
+  templates: TemplateCache;
+} {
+  const l = latest;
+  if (l && l.opts === opts) return l;
+  const fresh = { opts, exact: cacheFor(opts), templates: templatesFor(opts) };
+  latest = fresh;
+  return fresh;
 }
 
 function templatesFor(opts: ClassifierOptions | undefined): TemplateCache {

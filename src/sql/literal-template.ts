@@ -116,10 +116,12 @@ export function literalTemplate(sql: string): string | undefined {
 }
 
 /**
- * Whether a keyable `sql` (literalHash() is not NO_KEY) has the key `template` (from
- * literalTemplate()): the same characters, each '#' one whole integer.
- * In a key, '#' never follows a letter, digit or '_' and is never followed by a digit,
- * so a match means literalTemplate(sql) === template. Allocates nothing.
+ * Whether `sql` has the key `template` (from literalTemplate()): the same characters,
+ * each '#' one whole integer of at most MAX_DIGITS digits. Then `sql` is keyable and
+ * literalTemplate(sql) === template, even when literalHash(sql) was never computed: the
+ * characters around each integer are the template's, which came from a keyable text (a
+ * '#' never follows a letter, digit, '_' or '.', and never precedes a digit or '.'), so
+ * the digit count is the only thing left to check. Allocates nothing.
  */
 export function fitsTemplate(template: string, sql: string): boolean {
   const n = sql.length;
@@ -127,9 +129,9 @@ export function fitsTemplate(template: string, sql: string): boolean {
   for (let i = 0; i < template.length; i++) {
     const t = template.charCodeAt(i);
     if (t === HASH_CHAR) {
-      if (j >= n || CLASS[sql.charCodeAt(j)] !== DIGIT) return false;
-      do j++;
-      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT);
+      const start = j;
+      while (j < n && CLASS[sql.charCodeAt(j)] === DIGIT) j++;
+      if (j === start || j - start > MAX_DIGITS) return false;
     } else {
       if (j >= n || sql.charCodeAt(j) !== t) return false;
       j++;

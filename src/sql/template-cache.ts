@@ -44,6 +44,12 @@ export class TemplateCache {
   private readonly lru: LruCache<string, Entry>;
   /** By literalHash(): a number key, so a lookup hashes no string. */
   private readonly lexical: LruCache<number, readonly LexicalEntry[]>;
+  /**
+   * The template of the latest lexical hit, tried before any hashing: an application
+   * tends to send one statement shape many times in a row. A text that fits a key is
+   * keyable with that very key (fitsTemplate()), so this is the lookup below minus the hash.
+   */
+  private last: LexicalEntry | undefined;
 
   constructor(size: number) {
     this.lru = new LruCache(size);
@@ -53,6 +59,7 @@ export class TemplateCache {
   resize(size: number): void {
     this.lru.resize(size);
     this.lexical.resize(size);
+    this.last = undefined;
   }
 
   /**
@@ -60,12 +67,19 @@ export class TemplateCache {
    * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
   lookupLexical(sql: string, keys: TemplateKeys): Classification | undefined {
+    const last = this.last;
+    if (last && fitsTemplate(last.template, sql)) return rebind(last.entry, sql, true);
     const hash = literalHash(sql);
     if (hash === NO_KEY) return undefined;
     keys.hash = hash;
     const bucket = this.lexical.get(hash);
     if (bucket) {
-      for (const b of bucket) if (fitsTemplate(b.template, sql)) return rebind(b.entry, sql, true);
+      for (const b of bucket) {
+        if (fitsTemplate(b.template, sql)) {
+          this.last = b;
+          return rebind(b.entry, sql, true);
+        }
+      }
     }
     return undefined;
   }

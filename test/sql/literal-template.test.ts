@@ -85,6 +85,16 @@ describe('literalTemplate', () => {
     expect(fitsTemplate('SELECT # , #', 'SELECT 12 , 3,')).toBe(false);
   });
 
+  it('a text fits a key only when it is keyable with that very key', () => {
+    const key = literalTemplate('SELECT a FROM t WHERE x = 1 AND y = 2')!;
+    for (const l of LOOKALIKES) {
+      const probe = `SELECT a FROM t WHERE x = ${l} AND y = 2`;
+      expect(fitsTemplate(key, probe)).toBe(literalTemplate(probe) === key);
+    }
+    expect(fitsTemplate(key, 'SELECT a FROM t WHERE x = 123456789 AND y = 2')).toBe(true);
+    expect(fitsTemplate(key, 'SELECT a FROM t WHERE x = 1234567890 AND y = 2')).toBe(false);
+  });
+
   it('keeps digits inside identifiers as text', () => {
     expect(literalTemplate('SELECT c1 FROM t2 WHERE c3 = 4')).toBe(
       'SELECT c1 FROM t2 WHERE c3 = #',
@@ -92,6 +102,35 @@ describe('literalTemplate', () => {
     expect(literalTemplate('SELECT c1 FROM t2')).toBeUndefined();
   });
 });
+
+/**
+ * Integer runs replaced by things that look like integers to a careless scan: too many
+ * digits, decimals, exponents, hex, underscores, junk, signs, parameters, non-ASCII digits.
+ */
+const LOOKALIKES = [
+  '1234567890',
+  '99999999999',
+  '1.5',
+  '1.',
+  '1e5',
+  '0x1F',
+  '1_000',
+  '12abc',
+  '-1',
+  '$1',
+  "'1'",
+  '\u0661',
+  '1 2',
+  '',
+];
+
+function lookalike(sql: string, seed: number): string {
+  let k = seed;
+  return sql.replace(/(?<![\w.$])\d{1,9}(?![\w.$])/g, (run) => {
+    k = (k * 1103515245 + 12345) % 2 ** 31;
+    return k % 3 === 0 ? run : LOOKALIKES[k % LOOKALIKES.length]!;
+  });
+}
 
 /** Every integer run replaced by another value (a different count of digits too). */
 function otherConstants(sql: string, seed: number): string {
@@ -159,6 +198,20 @@ describe('texts sharing a lexical key', () => {
         }
       }
       expect(tried).toBeGreaterThan(1_000_000);
+      // Fitting a key is enough on its own: a look-alike of a keyed text fits the key
+      // only when it is keyable with that key (the cache tries its latest key unhashed).
+      let lookalikes = 0;
+      for (const x of allKeyed) {
+        const own = literalTemplate(x)!;
+        for (const seed of [3, 4, 5]) {
+          const probe = lookalike(x, seed);
+          if (probe === x) continue;
+          lookalikes++;
+          if (fitsTemplate(own, probe) !== (literalTemplate(probe) === own))
+            wrong.push(`look-alike fits ${own.slice(0, 60)}: ${probe}`);
+        }
+      }
+      expect(lookalikes).toBeGreaterThan(5000);
       console.log(
         `lexical keys: ${keyed} corpus statements keyed (${reusable} reusable reads), ${rangeErrors} probes made invalid by a constant's value (float(0) …), each still invalid`,
       );

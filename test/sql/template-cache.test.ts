@@ -28,6 +28,33 @@ describe('template cache', () => {
     }
   });
 
+  it('tries the latest template first, and still finds the others', () => {
+    const cache = new TemplateCache(100);
+    const shapes = [
+      (v: number) => `SELECT a FROM t WHERE id = ${v}`,
+      (v: number) => `SELECT a FROM t WHERE id = ${v} LIMIT 5`,
+      (v: number) => `SELECT b FROM u WHERE k = ${v}`,
+    ];
+    for (const shape of shapes) {
+      const keys: TemplateKeys = {};
+      const sql = shape(1);
+      expect(lookup(cache, sql, keys)).toBeUndefined();
+      cache.remember(keys, classify(sql), sql);
+    }
+    // Interleaved, so that the latest template is sometimes right, sometimes a prefix of
+    // the text, and sometimes another shape altogether.
+    for (const i of [0, 0, 1, 0, 2, 2, 1, 1, 0]) {
+      const sql = shapes[i]!(1000 + i);
+      const got = cache.lookupLexical(sql, {});
+      expect(got?.statements[0]?.sql).toBe(sql);
+      expect(verdict(got!)).toEqual(verdict(classifyNow(sql)));
+    }
+    // A look-alike of the latest template that is not keyable with it is not reused.
+    cache.lookupLexical(shapes[0]!(7), {});
+    expect(cache.lookupLexical('SELECT a FROM t WHERE id = 1234567890', {})).toBeUndefined();
+    expect(cache.lookupLexical('SELECT a FROM t WHERE id = 1.5', {})).toBeUndefined();
+  });
+
   it.each([
     // [primer, probe]: same normalized text, different verdicts
     ['SET standard_conforming_strings = on', 'SET standard_conforming_strings = off'],
