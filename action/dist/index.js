@@ -32763,11 +32763,7 @@ var TemplateCache = class {
   lru;
   /** By literalHash(): a number key, so a lookup hashes no string. */
   lexical;
-  /**
-   * The template of the latest lexical hit, tried before any hashing: an application
-   * tends to send one statement shape many times in a row. A text that fits a key is
-   * keyable with that very key (fitsTemplate()), so this is the lookup below minus the hash.
-   */
+  /** The template of the latest lexical hit (lookupLatest()). */
   last;
   constructor(size) {
     this.lru = new LruCache(size);
@@ -32779,12 +32775,21 @@ var TemplateCache = class {
     this.last = void 0;
   }
   /**
+   * The verdict of the latest template found, if `sql` fits it: no hashing at all. An
+   * application tends to send one statement shape many times in a row. A text that fits
+   * a key is keyable with that very key (fitsTemplate()), so this is lookupLexical()
+   * without the hash; classify() tries it even before the exact cache, whose lookup
+   * hashes the whole text.
+   */
+  lookupLatest(sql) {
+    const last = this.last;
+    return last && fitsTemplate(last.template, sql) ? rebind(last.entry, sql, true) : void 0;
+  }
+  /**
    * A verdict reached for another text of the same template, rebound to `sql`, found by
    * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
   lookupLexical(sql, keys) {
-    const last = this.last;
-    if (last && fitsTemplate(last.template, sql)) return rebind(last.entry, sql, true);
     const hash2 = literalHash(sql);
     if (hash2 === NO_KEY) return void 0;
     keys.hash = hash2;
@@ -32869,23 +32874,24 @@ function rebind(e, sql, ascii) {
     length = bytes.length - suffix - s.location;
     text = bytes.toString("utf8", s.location, s.location + length);
   }
-  const statement = {
-    sql: text,
-    location: s.location,
-    length,
-    kind: s.kind,
-    class: s.class,
-    relations: s.relations,
-    functions: s.functions,
-    flags: s.flags,
-    risk: s.risk,
-    reasons: s.reasons,
-    fingerprint: s.fingerprint
-  };
-  const copy2 = Object.freeze({
+  const copy2 = {
     class: e.c.class,
-    statements: Object.freeze([Object.freeze(statement)])
-  });
+    statements: [
+      {
+        sql: text,
+        location: s.location,
+        length,
+        kind: s.kind,
+        class: s.class,
+        relations: s.relations,
+        functions: s.functions,
+        flags: s.flags,
+        risk: s.risk,
+        reasons: s.reasons,
+        fingerprint: s.fingerprint
+      }
+    ]
+  };
   linkVerdict(copy2, e.c);
   return copy2;
 }
@@ -34987,6 +34993,8 @@ function classify(sql, opts) {
   const caches2 = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : void 0;
   const cache = caches2?.exact;
   const templates = caches2?.templates;
+  const latest2 = templates?.lookupLatest(sql);
+  if (latest2) return latest2;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys = {};

@@ -4,8 +4,10 @@
 // statements over and over, so each (session, verdict) is evaluated once per snapshot.
 // A future rule that looks at the text or the clock must become part of the key here.
 //
-// Only frozen classifications are remembered (the classifier's cached results are frozen,
-// and a frozen verdict cannot change under its key); anything else is evaluated each time.
+// Only frozen verdicts are remembered (the classifier's cached results are frozen, and a
+// frozen verdict cannot change under its key): a classification is remembered by its
+// verdict identity (a fresh copy of a cached verdict, made for another text, stands for
+// the cached one) and only when that is frozen. Anything else is evaluated each time.
 import type { Classification } from '../sql/types.js';
 import { verdictIdentity } from '../sql/verdict-identity.js';
 import type { Decision, SessionIdentity } from './types.js';
@@ -29,8 +31,8 @@ export class DecisionMemo {
     c: Classification,
     evaluate: () => Decision,
   ): Decision {
-    if (!Object.isFrozen(c)) return evaluate();
     const key = verdictIdentity(c);
+    if (!Object.isFrozen(key)) return evaluate();
     const memo = this.memoFor(snapshot, session);
     let d = memo.decisions.get(key);
     if (!d) {

@@ -85,6 +85,9 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
     bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : undefined;
   const cache = caches?.exact;
   const templates = caches?.templates;
+  // A text of the latest template needs no hashing at all (template-cache.ts).
+  const latest = templates?.lookupLatest(sql);
+  if (latest) return latest;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys: TemplateKeys = {};

@@ -270,13 +270,27 @@ export class SessionClassifier {
   }
 }
 
+/**
+ * Sessions with equal options share one frozen object: classify() keeps the caches of the
+ * latest options object at hand, so sessions taking turns then find them without a lookup.
+ */
+const interned = new Map<string, ClassifierOptions>();
+
 function freezeOptions(opts: ClassifierOptions): ClassifierOptions {
-  return Object.freeze({
-    ...opts,
-    ...(opts.safeFunctions
-      ? { safeFunctions: Object.freeze([...opts.safeFunctions]) as string[] }
-      : {}),
-  });
+  const key = JSON.stringify(opts);
+  let frozen = interned.get(key);
+  if (!frozen) {
+    // Option sets come from policies: a handful. Bounded all the same.
+    if (interned.size >= 32) interned.clear();
+    frozen = Object.freeze({
+      ...opts,
+      ...(opts.safeFunctions
+        ? { safeFunctions: Object.freeze([...opts.safeFunctions]) as string[] }
+        : {}),
+    });
+    interned.set(key, frozen);
+  }
+  return frozen;
 }
 
 function unknownPortal(name: string): Classification {

@@ -44,11 +44,7 @@ export class TemplateCache {
   private readonly lru: LruCache<string, Entry>;
   /** By literalHash(): a number key, so a lookup hashes no string. */
   private readonly lexical: LruCache<number, readonly LexicalEntry[]>;
-  /**
-   * The template of the latest lexical hit, tried before any hashing: an application
-   * tends to send one statement shape many times in a row. A text that fits a key is
-   * keyable with that very key (fitsTemplate()), so this is the lookup below minus the hash.
-   */
+  /** The template of the latest lexical hit (lookupLatest()). */
   private last: LexicalEntry | undefined;
 
   constructor(size: number) {
@@ -63,12 +59,22 @@ export class TemplateCache {
   }
 
   /**
+   * The verdict of the latest template found, if `sql` fits it: no hashing at all. An
+   * application tends to send one statement shape many times in a row. A text that fits
+   * a key is keyable with that very key (fitsTemplate()), so this is lookupLexical()
+   * without the hash; classify() tries it even before the exact cache, whose lookup
+   * hashes the whole text.
+   */
+  lookupLatest(sql: string): Classification | undefined {
+    const last = this.last;
+    return last && fitsTemplate(last.template, sql) ? rebind(last.entry, sql, true) : undefined;
+  }
+
+  /**
    * A verdict reached for another text of the same template, rebound to `sql`, found by
    * the lexical key: one pass over the text, no string built. `keys` records the hash.
    */
   lookupLexical(sql: string, keys: TemplateKeys): Classification | undefined {
-    const last = this.last;
-    if (last && fitsTemplate(last.template, sql)) return rebind(last.entry, sql, true);
     const hash = literalHash(sql);
     if (hash === NO_KEY) return undefined;
     keys.hash = hash;
@@ -176,25 +182,30 @@ function rebind(e: Entry, sql: string, ascii: boolean): Classification {
     length = bytes.length - suffix - s.location;
     text = bytes.toString('utf8', s.location, s.location + length);
   }
-  // Written out field by field (see PLAIN_FIELDS): freezing an object made by spread costs
-  // V8 a new hidden class every time, several times the cost of the whole copy.
-  const statement: StatementInfo = {
-    sql: text,
-    location: s.location,
-    length,
-    kind: s.kind,
-    class: s.class,
-    relations: s.relations,
-    functions: s.functions,
-    flags: s.flags,
-    risk: s.risk,
-    reasons: s.reasons,
-    fingerprint: s.fingerprint,
-  };
-  const copy: Classification = Object.freeze({
+  // Written out field by field (see PLAIN_FIELDS): an object made by spread costs V8 a
+  // new hidden class every time. The copy is not frozen (freezing three objects per query
+  // cost more than the rest of the lookup): it is the caller's own, and everything it
+  // shares with the cached verdict (relations, functions, flags, reasons) is frozen, so
+  // the cache cannot be changed through it. Policy decisions are remembered by the
+  // frozen verdict it was copied from (verdict-identity.ts).
+  const copy: Classification = {
     class: e.c.class,
-    statements: Object.freeze([Object.freeze(statement)]) as StatementInfo[],
-  });
+    statements: [
+      {
+        sql: text,
+        location: s.location,
+        length,
+        kind: s.kind,
+        class: s.class,
+        relations: s.relations,
+        functions: s.functions,
+        flags: s.flags,
+        risk: s.risk,
+        reasons: s.reasons,
+        fingerprint: s.fingerprint,
+      },
+    ],
+  };
   linkVerdict(copy, e.c);
   return copy;
 }

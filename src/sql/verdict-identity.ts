@@ -6,12 +6,18 @@
 // Only the latest copy is remembered: the proxy decides on a classification right after
 // getting it, and a lookup that misses only costs a fresh decision. A WeakMap of every
 // copy would cost more than the decision it saves.
+//
+// A copy is not frozen, but must never be changed: code that changes a verdict makes a
+// new object (as parser-agreement.ts and session-classifier.ts do), which has no link.
 import type { Classification } from './types.js';
 
 let lastCopy: Classification | undefined;
 let lastOrigin: Classification | undefined;
 
-/** Records that frozen `copy` has frozen `origin`'s verdict with another text. */
+/**
+ * Records that `copy`, made by the template cache and handed straight to the caller, has
+ * frozen `origin`'s verdict with another text. Only the template cache may call this.
+ */
 export function linkVerdict(copy: Classification, origin: Classification): void {
   lastCopy = copy;
   lastOrigin = verdictIdentity(origin);

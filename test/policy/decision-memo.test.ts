@@ -9,7 +9,7 @@ import { DecisionMemo } from '../../src/policy/decision-memo.js';
 import { PolicyStore } from '../../src/policy/policy-store.js';
 import type { Decision } from '../../src/policy/types.js';
 import { classify, clearClassifierCache, initClassifier } from '../../src/sql/classify.js';
-import { verdictIdentity } from '../../src/sql/verdict-identity.js';
+import { linkVerdict, verdictIdentity } from '../../src/sql/verdict-identity.js';
 import { classification, rel, session, stmt } from './helpers.js';
 
 const roots: string[] = [];
@@ -52,6 +52,21 @@ describe('DecisionMemo', () => {
     const open = classification(stmt('SelectStmt'));
     memo.decide(snapshot, s, open, evaluate);
     memo.decide(snapshot, s, open, evaluate);
+    expect(calls()).toBe(2);
+  });
+
+  it('remembers a fresh copy through the frozen verdict it was made from, the latest only', () => {
+    const memo = new DecisionMemo();
+    const s = session();
+    const { evaluate, calls } = counting();
+    const copy = classification(stmt('SelectStmt'));
+    linkVerdict(copy, frozen);
+    const d = memo.decide(snapshot, s, copy, evaluate);
+    expect(memo.decide(snapshot, s, frozen, evaluate)).toBe(d);
+    expect(calls()).toBe(1);
+    linkVerdict(classification(stmt('SelectStmt')), frozen);
+    // No longer the latest copy: an unfrozen classification of its own, evaluated.
+    memo.decide(snapshot, s, copy, evaluate);
     expect(calls()).toBe(2);
   });
 

@@ -49,10 +49,16 @@ describe('template cache', () => {
       expect(got?.statements[0]?.sql).toBe(sql);
       expect(verdict(got!)).toEqual(verdict(classifyNow(sql)));
     }
-    // A look-alike of the latest template that is not keyable with it is not reused.
+    // The latest template is found without hashing; a look-alike of it that is not
+    // keyable with it is not reused, and another shape is not found that way.
     cache.lookupLexical(shapes[0]!(7), {});
-    expect(cache.lookupLexical('SELECT a FROM t WHERE id = 1234567890', {})).toBeUndefined();
-    expect(cache.lookupLexical('SELECT a FROM t WHERE id = 1.5', {})).toBeUndefined();
+    const fast = cache.lookupLatest(shapes[0]!(8));
+    expect(fast?.statements[0]?.sql).toBe(shapes[0]!(8));
+    expect(verdict(fast!)).toEqual(verdict(classifyNow(shapes[0]!(8))));
+    expect(cache.lookupLatest(shapes[2]!(8))).toBeUndefined();
+    expect(cache.lookupLatest('SELECT a FROM t WHERE id = 1234567890')).toBeUndefined();
+    expect(cache.lookupLatest('SELECT a FROM t WHERE id = 1.5')).toBeUndefined();
+    expect(cache.lookupLatest('SELECT a FROM t WHERE id = 8 ')).toBeUndefined();
   });
 
   it.each([
@@ -111,8 +117,27 @@ describe('template cache', () => {
         expect(Object.keys(reused.statements[0]!)).toEqual(
           Object.keys(classifyNow(shape(v)).statements[0]!),
         );
-        expect(Object.isFrozen(reused.statements[0])).toBe(true);
+        // Whatever the copy shares with the cached verdict is frozen.
+        expect(Object.isFrozen(reused.statements[0]!.relations)).toBe(true);
+        expect(Object.isFrozen(reused.statements[0]!.flags)).toBe(true);
+        expect(Object.isFrozen(reused.statements[0]!.reasons)).toBe(true);
       }
+    }
+  });
+
+  it('hands out copies: a caller changing its copy changes nothing for later lookups', () => {
+    clearClassifierCache();
+    const shape = (v: number) => `SELECT abalance FROM pgbench_accounts WHERE aid = ${v};`;
+    classify(shape(1));
+    const mine = classify(shape(2));
+    (mine as { class: string }).class = 'write';
+    (mine.statements[0] as { kind: string }).kind = 'DeleteStmt';
+    mine.statements.length = 0;
+    expect(() => (mine.statements as unknown as unknown[][]).push([])).not.toThrow();
+    for (const v of [3, 2]) {
+      const again = classify(shape(v));
+      expect(again).not.toBe(mine);
+      expect(verdict(again)).toEqual(verdict(classifyNow(shape(v))));
     }
   });
 
