@@ -101,7 +101,14 @@ export class Session {
   }
 
   private attachClient(socket: net.Socket): void {
-    onChunks(socket, (chunk) => this.guard(() => this.onClientData(chunk)));
+    // try/catch in place rather than guard(): no closure made per chunk on the hot path.
+    onChunks(socket, (chunk) => {
+      try {
+        this.onClientData(chunk);
+      } catch (err) {
+        this.fail(err);
+      }
+    });
     socket.on('error', (err) => this.log.debug({ err }, 'client socket error'));
     socket.on('close', () => this.close());
   }
@@ -131,6 +138,7 @@ export class Session {
   }
 
   private early: Buffer[] = [];
+  private readonly out: Output = { server: [], client: [] };
 
   private onStartupBytes(chunk: Buffer): void {
     const { packets, rest } = this.framer.pushStartup(chunk);
@@ -218,7 +226,13 @@ export class Session {
       return;
     }
     this.upstream = upstream;
-    onChunks(upstream, (chunk) => this.guard(() => this.onServerData(chunk)));
+    onChunks(upstream, (chunk) => {
+      try {
+        this.onServerData(chunk);
+      } catch (err) {
+        this.fail(err);
+      }
+    });
     upstream.on('error', (err) => this.log.debug({ err }, 'upstream socket error'));
     upstream.on('close', () => this.close());
     upstream.on('drain', () => this.resumeClient('upstream-full'));
@@ -272,11 +286,16 @@ export class Session {
       return this.forwardFrames(chunk, frames, tiled);
     }
     if (!this.gatekeeper) return this.forwardFrames(chunk, frames, tiled);
-    const out: Output = { server: [], client: [] };
+    // One Output per session for this synchronous path: send() consumes it before
+    // returning, and the gatekeeper only pushes into it (its verdicts make their own).
+    const out = this.out;
+    out.server.length = 0;
+    out.client.length = 0;
     this.gatekeeper.process(frames, out);
     // The common case: everything passed as received, so the chunk goes as it came.
     if (tiled && this.framer.buffered === 0 && sameFrames(out.server, frames)) {
-      out.server = [chunk];
+      out.server.length = 0;
+      out.server.push(chunk);
     }
     this.send(out);
     if (this.gatekeeper.queuedByteCount > this.opts.maxQueuedBytes) this.pauseClient('queue-full');
@@ -290,11 +309,14 @@ export class Session {
 
   private send(out: Output): void {
     if (out.server.length > 0) this.writeUpstream(out.server);
-    for (const b of out.client) {
+    for (let i = 0; i < out.client.length; i++) {
+      const b = out.client[i]!;
       if (this.scanner.atBoundary) this.writeClient([b]);
       else this.scanner.inject(b);
     }
-    if (this.gatekeeper && !this.gatekeeper.holding) this.resumeClient('queue-full');
+    if (this.clientPauses.size > 0 && this.gatekeeper && !this.gatekeeper.holding) {
+      this.resumeClient('queue-full');
+    }
   }
 
   private onServerData(chunk: Buffer): void {
