@@ -93,8 +93,28 @@ export class SessionNames {
 
   /** A certain change in the current batch (Parse, Bind, Close, simple-Query effects). */
   set(space: Space, name: string, entries: readonly Entry[] | null): void {
+    const key = space + name;
+    if (entries !== null && entries.length === 1 && this.holdsOnly(space, key, entries[0]!)) {
+      // The name can hold nothing but this very entry, and this batch has not touched it:
+      // setting it again ends in the same state whether or not the batch runs (a Bind of
+      // the unnamed portal to the statement it was bound to before, each transaction).
+      return;
+    }
     const seg = this.segment();
-    seg.changes.set(space + name, changeOf(false, entries === null ? REMOVED : entries));
+    seg.changes.set(key, changeOf(false, entries === null ? REMOVED : entries));
+  }
+
+  /**
+   * Whether every batch seen so far leaves `key` holding exactly `entry`, and the open
+   * batch has neither changed it nor cleared its space. A history of one item means no
+   * batch, confirmed or not, gave the name anything else: each change and each clearing
+   * adds an item (fold()).
+   */
+  private holdsOnly(space: Space, key: string, entry: Entry): boolean {
+    const open = this.open;
+    if (open && (open.changes.has(key) || open.cleared?.has(space))) return false;
+    const items = this.history.get(key);
+    return items !== undefined && items.length === 1 && items[0]!.entry === entry;
   }
 
   /** A possible change (statement run through a portal): adds candidates, removes nothing. */

@@ -207,6 +207,69 @@ describe('extended protocol', () => {
     expect(s.portal('').class).toBe('write');
   });
 
+  it('a portal bound again to what it surely holds stays right, whatever the batch does', () => {
+    const s = started();
+    s.parse('r', 'SELECT 1');
+    s.parse('w', 'DELETE FROM accounts');
+    s.bind('', 'r');
+    s.sync();
+    s.readyForQuery();
+    // The same Bind each transaction (pgbench -M prepared): confirmed, or failed.
+    for (const fail of [false, true, false]) {
+      s.bind('', 'r');
+      expect(s.portal('')).toMatchObject({ class: 'read' });
+      s.sync();
+      if (fail) s.serverError();
+      s.readyForQuery();
+      expect(s.portal('').class).toBe('read');
+    }
+    // Bound elsewhere in an unconfirmed batch, then back: both stay possible.
+    s.bind('', 'w');
+    s.sync();
+    s.bind('', 'r');
+    s.sync();
+    expect(s.portal('').class).toBe('write');
+    s.readyForQuery();
+    s.readyForQuery();
+    expect(s.portal('').class).toBe('read');
+    // Within one batch: a Close, then the same Bind again.
+    s.close('P', '');
+    expect(s.portal('').class).toBe('write');
+    s.bind('', 'r');
+    expect(s.portal('').class).toBe('read');
+    s.sync();
+    s.readyForQuery();
+    // A space cleared in this batch (CLOSE ALL), then the same Bind.
+    s.query('CLOSE ALL');
+    s.readyForQuery();
+    s.bind('', 'r');
+    expect(s.portal('').class).toBe('read');
+    s.sync();
+    s.readyForQuery();
+    // Cleared inside the open batch (a Query pipelined in it), then the same Bind.
+    s.bind('', 'r');
+    s.sync();
+    s.readyForQuery();
+    s.parse('q', 'SELECT 2');
+    s.query('CLOSE ALL');
+    s.bind('', 'r');
+    expect(s.portal('').class).toBe('read');
+    s.sync();
+    s.readyForQuery();
+    s.readyForQuery();
+    expect(s.portal('').class).toBe('read');
+    // A failed batch that bound it elsewhere leaves both candidates: no shortcut then.
+    s.bind('', 'w');
+    s.sync();
+    s.serverError();
+    s.readyForQuery();
+    s.bind('', 'r');
+    s.sync();
+    s.serverError();
+    s.readyForQuery();
+    expect(s.portal('').class).toBe('write');
+  });
+
   it('Close forgets a statement once confirmed; a portal keeps what it was bound to', () => {
     const s = started();
     s.parse('st', 'SELECT 1');
