@@ -34964,19 +34964,20 @@ var DEFAULTS = {
   hardMaxBytes: 64 * 1024 * 1024
 };
 var config = { ...DEFAULTS };
-var caches = /* @__PURE__ */ new Map();
-var templateCaches = /* @__PURE__ */ new Map();
+var optionCaches = /* @__PURE__ */ new Map();
 var optionKeys = /* @__PURE__ */ new WeakMap();
-var latest;
+var latestOpts;
+var latestCaches;
 async function initClassifier(tuning) {
   if (tuning) configureClassifier(tuning);
   await loadParser();
 }
 function configureClassifier(tuning) {
   config = { ...config, ...tuning };
-  for (const c of caches.values()) c.resize(config.cacheSize);
-  for (const t of templateCaches.values()) t.resize(config.cacheSize);
-  latest = void 0;
+  for (const c of optionCaches.values()) {
+    c.exact.resize(config.cacheSize);
+    c.templates.resize(config.cacheSize);
+  }
 }
 function classify(sql, opts) {
   if (!parserReady())
@@ -34990,11 +34991,11 @@ function classify(sql, opts) {
       `not parsed on the event loop (${bytes} bytes > ${config.syncMaxBytes}); classify it with classifyAsync`
     );
   }
-  const caches2 = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : void 0;
-  const cache = caches2?.exact;
-  const templates = caches2?.templates;
-  const latest2 = templates?.lookupLatest(sql);
-  if (latest2) return latest2;
+  const caches = bytes <= config.cacheMaxBytes && config.cacheSize > 0 ? cachesFor(opts) : void 0;
+  const cache = caches?.exact;
+  const templates = caches?.templates;
+  const sameShape = templates?.lookupLatest(sql);
+  if (sameShape) return sameShape;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys = {};
@@ -35104,31 +35105,29 @@ function oversized(sql, bytes, cls, reason) {
   });
 }
 function cachesFor(opts) {
-  const l = latest;
-  if (l && l.opts === opts) return l;
-  const fresh = { opts, exact: cacheFor(opts), templates: templatesFor(opts) };
-  latest = fresh;
-  return fresh;
+  if (latestCaches && latestOpts === opts) return latestCaches;
+  latestOpts = opts;
+  return latestCaches = entryFor2(opts);
 }
-function templatesFor(opts) {
+function entryFor2(opts) {
   const key = optionsKey(opts);
-  let t = templateCaches.get(key);
-  if (!t) {
-    if (templateCaches.size >= 32) templateCaches.clear();
-    t = new TemplateCache(config.cacheSize);
-    templateCaches.set(key, t);
+  let entry = optionCaches.get(key);
+  if (!entry) {
+    if (optionCaches.size >= 32) optionCaches.clear();
+    entry = {
+      canonical: freezeOptions(opts ?? {}),
+      exact: new LruCache(config.cacheSize),
+      templates: new TemplateCache(config.cacheSize)
+    };
+    optionCaches.set(key, entry);
   }
-  return t;
+  return entry;
 }
-function cacheFor(opts) {
-  const key = optionsKey(opts);
-  let cache = caches.get(key);
-  if (!cache) {
-    if (caches.size >= 32) caches.clear();
-    cache = new LruCache(config.cacheSize);
-    caches.set(key, cache);
-  }
-  return cache;
+function freezeOptions(opts) {
+  return Object.freeze({
+    ...opts,
+    ...opts.safeFunctions ? { safeFunctions: Object.freeze([...opts.safeFunctions]) } : {}
+  });
 }
 function optionsKey(opts) {
   if (!opts) return "d";

@@ -101,16 +101,21 @@ export class Session {
   }
 
   private attachClient(socket: net.Socket): void {
-    // try/catch in place rather than guard(): no closure made per chunk on the hot path.
-    onChunks(socket, (chunk) => {
+    onChunks(socket, this.guarded(this.onClientData));
+    socket.on('error', (err) => this.log.debug({ err }, 'client socket error'));
+    socket.on('close', () => this.close());
+  }
+
+  /** guard() for a chunk handler, made once: no closure per chunk on the hot path. */
+  private guarded(handle: (chunk: Buffer) => void): (chunk: Buffer) => void {
+    const bound = handle.bind(this);
+    return (chunk) => {
       try {
-        this.onClientData(chunk);
+        bound(chunk);
       } catch (err) {
         this.fail(err);
       }
-    });
-    socket.on('error', (err) => this.log.debug({ err }, 'client socket error'));
-    socket.on('close', () => this.close());
+    };
   }
 
   private guard(fn: () => void): void {
@@ -226,13 +231,7 @@ export class Session {
       return;
     }
     this.upstream = upstream;
-    onChunks(upstream, (chunk) => {
-      try {
-        this.onServerData(chunk);
-      } catch (err) {
-        this.fail(err);
-      }
-    });
+    onChunks(upstream, this.guarded(this.onServerData));
     upstream.on('error', (err) => this.log.debug({ err }, 'upstream socket error'));
     upstream.on('close', () => this.close());
     upstream.on('drain', () => this.resumeClient('upstream-full'));

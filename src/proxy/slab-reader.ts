@@ -60,12 +60,12 @@ export class SlabReader {
 
 const readers = new WeakMap<net.Socket, SlabReader>();
 
-/** A TCP socket, not yet connected, whose reads go through a SlabReader. */
-export function slabSocket(): { socket: net.Socket; reader: SlabReader } {
+/** A TCP socket, not yet connected, whose reads go through a SlabReader (see onChunks()). */
+export function slabSocket(): net.Socket {
   const reader = new SlabReader();
   const socket = new net.Socket({ onread: reader.onread } as net.SocketConstructorOpts);
   readers.set(socket, reader);
-  return { socket, reader };
+  return socket;
 }
 
 // Node reads `onread` (and, for its own servers, `handle`) in the Socket constructor;

@@ -62,7 +62,7 @@ const SSL_REQUEST = (() => {
 
 function connectTcp(cfg: UpstreamConfig): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const { socket: sock } = slabSocket();
+    const sock = slabSocket();
     sock.connect({ host: cfg.host, port: cfg.port });
     // No read before someone listens: with `onread` the bytes would go nowhere.
     sock.pause();

@@ -28,18 +28,25 @@ const DEFAULTS: Required<ClassifierConfig> = {
 };
 
 let config: Required<ClassifierConfig> = { ...DEFAULTS };
-/** One LRU per option set (a handful: one per policy), keyed by the text itself. */
-const caches = new Map<string, LruCache<string, Classification>>();
-/** Per option set too: plain reads keyed by their normalized text (template-cache.ts). */
-const templateCaches = new Map<string, TemplateCache>();
+/** What is cached for one option set (a handful: one per policy). */
+interface OptionCaches {
+  /** The set's one frozen options object (canonicalOptions()). */
+  canonical: ClassifierOptions;
+  /** Classifications keyed by the text itself. */
+  exact: LruCache<string, Classification>;
+  /** Plain reads keyed by their normalized or lexical template (template-cache.ts). */
+  templates: TemplateCache;
+}
+
+/** By optionsKey(): options that give the same key classify alike. */
+const optionCaches = new Map<string, OptionCaches>();
 const optionKeys = new WeakMap<ClassifierOptions, string>();
 /**
- * The caches of the latest option set asked for. A proxy asks with the same frozen
- * options object for every statement, so this saves two hash lookups per statement.
+ * The caches of the latest options object asked for. Sessions classify with their
+ * canonical options object, so this saves two hash lookups per statement.
  */
-let latest:
-  { opts: ClassifierOptions | undefined; exact: ExactCache; templates: TemplateCache } | undefined;
-type ExactCache = LruCache<string, Classification>;
+let latestOpts: ClassifierOptions | undefined;
+let latestCaches: OptionCaches | undefined;
 
 /** Loads the parser's WASM once (idempotent); optionally tunes the classifier. */
 export async function initClassifier(tuning?: ClassifierConfig): Promise<void> {
@@ -49,9 +56,10 @@ export async function initClassifier(tuning?: ClassifierConfig): Promise<void> {
 
 export function configureClassifier(tuning: ClassifierConfig): void {
   config = { ...config, ...tuning };
-  for (const c of caches.values()) c.resize(config.cacheSize);
-  for (const t of templateCaches.values()) t.resize(config.cacheSize);
-  latest = undefined;
+  for (const c of optionCaches.values()) {
+    c.exact.resize(config.cacheSize);
+    c.templates.resize(config.cacheSize);
+  }
 }
 
 export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
@@ -59,9 +67,8 @@ export function classifierConfig(): Readonly<Required<ClassifierConfig>> {
 }
 
 export function clearClassifierCache(): void {
-  caches.clear();
-  templateCaches.clear();
-  latest = undefined;
+  optionCaches.clear();
+  latestCaches = undefined;
 }
 
 /**
@@ -86,8 +93,8 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
   const cache = caches?.exact;
   const templates = caches?.templates;
   // A text of the latest template needs no hashing at all (template-cache.ts).
-  const latest = templates?.lookupLatest(sql);
-  if (latest) return latest;
+  const sameShape = templates?.lookupLatest(sql);
+  if (sameShape) return sameShape;
   const hit = cache?.get(sql);
   if (hit) return hit;
   const keys: TemplateKeys = {};
@@ -239,38 +246,43 @@ function oversized(
   });
 }
 
-function cachesFor(opts: ClassifierOptions | undefined): {
-  exact: ExactCache;
-  templates: TemplateCache;
-} {
-  const l = latest;
-  if (l && l.opts === opts) return l;
-  const fresh = { opts, exact: cacheFor(opts), templates: templatesFor(opts) };
-  latest = fresh;
-  return fresh;
+/**
+ * One frozen options object per option set, shared by every session that classifies with
+ * equal options, so that classify() finds their caches without a lookup.
+ */
+export function canonicalOptions(opts: ClassifierOptions): ClassifierOptions {
+  return entryFor(opts).canonical;
 }
 
-function templatesFor(opts: ClassifierOptions | undefined): TemplateCache {
-  const key = optionsKey(opts);
-  let t = templateCaches.get(key);
-  if (!t) {
-    if (templateCaches.size >= 32) templateCaches.clear();
-    t = new TemplateCache(config.cacheSize);
-    templateCaches.set(key, t);
-  }
-  return t;
+function cachesFor(opts: ClassifierOptions | undefined): OptionCaches {
+  if (latestCaches && latestOpts === opts) return latestCaches;
+  latestOpts = opts;
+  return (latestCaches = entryFor(opts));
 }
 
-function cacheFor(opts: ClassifierOptions | undefined): LruCache<string, Classification> {
+function entryFor(opts: ClassifierOptions | undefined): OptionCaches {
   const key = optionsKey(opts);
-  let cache = caches.get(key);
-  if (!cache) {
+  let entry = optionCaches.get(key);
+  if (!entry) {
     // Option sets come from policies; bound them anyway so a bug cannot grow memory forever.
-    if (caches.size >= 32) caches.clear();
-    cache = new LruCache<string, Classification>(config.cacheSize);
-    caches.set(key, cache);
+    if (optionCaches.size >= 32) optionCaches.clear();
+    entry = {
+      canonical: freezeOptions(opts ?? {}),
+      exact: new LruCache<string, Classification>(config.cacheSize),
+      templates: new TemplateCache(config.cacheSize),
+    };
+    optionCaches.set(key, entry);
   }
-  return cache;
+  return entry;
+}
+
+function freezeOptions(opts: ClassifierOptions): ClassifierOptions {
+  return Object.freeze({
+    ...opts,
+    ...(opts.safeFunctions
+      ? { safeFunctions: Object.freeze([...opts.safeFunctions]) as string[] }
+      : {}),
+  });
 }
 
 function optionsKey(opts: ClassifierOptions | undefined): string {

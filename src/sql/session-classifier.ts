@@ -7,7 +7,7 @@
 // tracking of names across batches, sync() on the client's Sync plus readyForQuery()
 // and serverError() for the server's ReadyForQuery and ErrorResponse (see
 // session-names.ts for why; without them reused names are judged more strictly).
-import { classify, classifyAsync } from './classify.js';
+import { canonicalOptions, classify, classifyAsync } from './classify.js';
 import { classificationOf, mergeInfos, resolvedInfo } from './info-merge.js';
 import { ParserAgreement } from './parser-agreement.js';
 import { SessionNames, type Entry } from './session-names.js';
@@ -22,12 +22,12 @@ export class SessionClassifier {
   private readonly agreement = new ParserAgreement();
 
   constructor(opts: ClassifierOptions = {}) {
-    this.opts = freezeOptions(opts);
+    this.opts = canonicalOptions(opts);
   }
 
   /** Policy reload: later statements are classified with the new options. */
   setOptions(opts: ClassifierOptions): void {
-    this.opts = freezeOptions(opts);
+    this.opts = canonicalOptions(opts);
   }
 
   /** A simple-protocol Query message. */
@@ -268,29 +268,6 @@ export class SessionClassifier {
         return;
     }
   }
-}
-
-/**
- * Sessions with equal options share one frozen object: classify() keeps the caches of the
- * latest options object at hand, so sessions taking turns then find them without a lookup.
- */
-const interned = new Map<string, ClassifierOptions>();
-
-function freezeOptions(opts: ClassifierOptions): ClassifierOptions {
-  const key = JSON.stringify(opts);
-  let frozen = interned.get(key);
-  if (!frozen) {
-    // Option sets come from policies: a handful. Bounded all the same.
-    if (interned.size >= 32) interned.clear();
-    frozen = Object.freeze({
-      ...opts,
-      ...(opts.safeFunctions
-        ? { safeFunctions: Object.freeze([...opts.safeFunctions]) as string[] }
-        : {}),
-    });
-    interned.set(key, frozen);
-  }
-  return frozen;
 }
 
 function unknownPortal(name: string): Classification {

@@ -136,7 +136,7 @@ describe('onread sockets', () => {
       s.resume();
       void dribble(s, data);
     });
-    const { socket } = slabSocket();
+    const socket = slabSocket();
     cleanups.push(() => socket.destroy());
     const kept: Buffer[] = [];
     await new Promise<void>((resolve) => {
@@ -150,40 +150,37 @@ describe('onread sockets', () => {
     expectDisjoint(kept);
   });
 
-  it('pauses and resumes: nothing is read while paused, nothing is lost', async () => {
-    let sock: net.Socket | undefined;
+  /** An adopted server-side socket whose chunks are kept, and the client talking to it. */
+  async function watchedPair(): Promise<{ sock: net.Socket; client: net.Socket; kept: Buffer[] }> {
     const kept: Buffer[] = [];
+    let resolveSock: (s: net.Socket) => void;
+    const accepted = new Promise<net.Socket>((r) => (resolveSock = r));
     const port = await server((s) => {
-      sock = s;
       cleanups.push(() => s.destroy());
       onChunks(s, (c) => kept.push(c));
+      resolveSock(s);
     });
     const client = net.connect(port, '127.0.0.1');
     cleanups.push(() => client.destroy());
-    await new Promise((r) => client.once('connect', r));
-    await new Promise((r) => setTimeout(r, 20));
-    sock!.pause();
+    return { sock: await accepted, client, kept };
+  }
+
+  it('pauses and resumes: nothing is read while paused, nothing is lost', async () => {
+    const { sock, client, kept } = await watchedPair();
+    sock.pause();
     client.write('while paused');
     await new Promise((r) => setTimeout(r, 50));
     expect(kept).toHaveLength(0);
-    sock!.resume();
+    sock.resume();
     await new Promise((r) => setTimeout(r, 50));
     expect(Buffer.concat(kept).toString()).toBe('while paused');
   });
 
   it('stops delivering after offChunks', async () => {
-    let sock: net.Socket | undefined;
-    const kept: Buffer[] = [];
-    const port = await server((s) => {
-      sock = s;
-      cleanups.push(() => s.destroy());
-      onChunks(s, (c) => kept.push(c));
-    });
-    const client = net.connect(port, '127.0.0.1');
-    cleanups.push(() => client.destroy());
+    const { sock, client, kept } = await watchedPair();
     client.write('one');
     await new Promise((r) => setTimeout(r, 50));
-    offChunks(sock!);
+    offChunks(sock);
     client.write('two');
     await new Promise((r) => setTimeout(r, 50));
     expect(Buffer.concat(kept).toString()).toBe('one');
