@@ -32765,6 +32765,8 @@ var TemplateCache = class {
   lexical;
   /** The template of the latest lexical hit (lookupLatest()). */
   last;
+  /** The copy the latest lexical hit returned (shapeOf()). */
+  lastCopy;
   constructor(size) {
     this.lru = new LruCache(size);
     this.lexical = new LruCache(size);
@@ -32773,6 +32775,11 @@ var TemplateCache = class {
     this.lru.resize(size);
     this.lexical.resize(size);
     this.last = void 0;
+    this.lastCopy = void 0;
+  }
+  /** The key and verdict `c` came from, if `c` is what the latest lexical hit returned. */
+  shapeOf(c) {
+    return c === this.lastCopy ? this.last?.shape : void 0;
   }
   /**
    * The verdict of the latest template found, if `sql` fits it: no hashing at all. An
@@ -32783,7 +32790,8 @@ var TemplateCache = class {
    */
   lookupLatest(sql) {
     const last = this.last;
-    return last && fitsTemplate(last.template, sql) ? rebind(last.entry, sql, true) : void 0;
+    if (!last || !fitsTemplate(last.template, sql)) return void 0;
+    return this.lastCopy = rebind(last.entry, sql, true);
   }
   /**
    * A verdict reached for another text of the same template, rebound to `sql`, found by
@@ -32798,7 +32806,7 @@ var TemplateCache = class {
       for (const b of bucket) {
         if (fitsTemplate(b.template, sql)) {
           this.last = b;
-          return rebind(b.entry, sql, true);
+          return this.lastCopy = rebind(b.entry, sql, true);
         }
       }
     }
@@ -32811,9 +32819,8 @@ var TemplateCache = class {
     keys.normalized = t;
     const hit = this.lru.get(t);
     if (!hit) return void 0;
-    const reused = rebind(hit, sql, false);
-    this.rememberLexical(keys, entryFor(reused, sql), sql);
-    return reused;
+    this.rememberLexical(keys, hit, sql);
+    return rebind(hit, sql, false);
   }
   /** Stores a verdict under the keys the lookups found, if it may be reused at all. */
   remember(keys, c, sql) {
@@ -32834,7 +32841,8 @@ var TemplateCache = class {
     const template = literalTemplate(sql);
     if (template === void 0 || keys.normalized.replace(/\$\d+/g, "#") !== template) return;
     const others = (this.lexical.get(keys.hash) ?? []).filter((b) => b.template !== template);
-    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry }]);
+    const shape = { bytes: Buffer.from(template, "latin1"), verdict: entry.c };
+    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry, shape }]);
   }
 };
 function entryFor(c, sql) {

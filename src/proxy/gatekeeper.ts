@@ -24,6 +24,9 @@ import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
 
+/** Where a Query's text starts: after the code byte and the length. */
+const QUERY_TEXT_START = 5;
+
 /** A Flush ('H') message. */
 const FLUSH = Buffer.from([0x48, 0, 0, 0, 4]);
 
@@ -116,6 +119,17 @@ export class Gatekeeper {
     const { classifier } = this.deps;
     switch (frame.code) {
       case FrontendCode.Query: {
+        // Most Queries repeat a recent statement with other constants: judged on their
+        // bytes, allowed without decoding them. Anything else takes the full path.
+        const raw = frame.raw;
+        const last = raw.length - 1;
+        const repeat =
+          raw[last] === 0 ? classifier.repeatedQuery(raw, QUERY_TEXT_START, last) : undefined;
+        if (repeat && this.deps.policy.decide(this.deps.identity, repeat).action === 'allow') {
+          classifier.queryRepeated(repeat);
+          this.syncsSent++;
+          break;
+        }
         const sql = decodeQueryText(frame);
         this.gateStatement(frame, 'simple', classifier.query(sql), sql, out);
         return;

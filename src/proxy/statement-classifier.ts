@@ -5,6 +5,12 @@ import type { Classification, ClassifierOptions } from '../sql/types.js';
 export interface StatementClassifier {
   setOptions(opts: ClassifierOptions): void;
   query(sql: string): Classification;
+  /**
+   * A Query's verdict from the bytes of its text alone, when it has the shape of a recent
+   * one; changes nothing. After deciding on it, queryRepeated() records the Query.
+   */
+  repeatedQuery(text: Uint8Array, start: number, end: number): Classification | undefined;
+  queryRepeated(verdict: Classification): Classification;
   parse(statementName: string, sql: string): Classification;
   bind(portalName: string, statementName: string): void;
   portal(portalName: string): Classification;

@@ -4,7 +4,8 @@
 // frozen, so a repeated statement costs one hash lookup and callers cannot corrupt the
 // cache. Texts too long to parse within ~30 ms go to a worker thread (classifyAsync).
 import { LruCache } from './lru-cache.js';
-import { TemplateCache, type TemplateKeys } from './template-cache.js';
+import { fitsTemplateBytes } from './literal-template.js';
+import { TemplateCache, type QueryShape, type TemplateKeys } from './template-cache.js';
 import { fingerprintOf, loadParser, parseStatements, parserReady } from './parser.js';
 import { classifyNode, type RuleContext } from './statement-rules.js';
 import {
@@ -106,6 +107,32 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
   cache?.set(sql, result);
   templates?.remember(keys, result, sql);
   return result;
+}
+
+/**
+ * The lexical key and frozen verdict `c` was reused from, when `c` is the latest result
+ * classify() gave under `opts` and came from a template by its lexical key.
+ */
+export function queryShape(c: Classification, opts?: ClassifierOptions): QueryShape | undefined {
+  return cachesFor(opts).templates.shapeOf(c);
+}
+
+/**
+ * Whether the UTF-8 text `text[start, end)` has `shape`'s verdict, as classify() would
+ * find it by the lexical key: the bytes fit the key, and the text is one classify() looks
+ * up in its caches at all.
+ */
+export function fitsShape(
+  shape: QueryShape,
+  text: Uint8Array,
+  start: number,
+  end: number,
+): boolean {
+  return (
+    config.cacheSize > 0 &&
+    end - start <= config.cacheMaxBytes &&
+    fitsTemplateBytes(shape.bytes, text, start, end)
+  );
 }
 
 /** Like classify(), but long texts are parsed in a worker thread so the event loop stays free. */

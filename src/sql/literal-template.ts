@@ -140,6 +140,37 @@ export function fitsTemplate(template: string, sql: string): boolean {
   return j === n;
 }
 
+/**
+ * fitsTemplate() on the UTF-8 bytes of a text, `text[start, end)`, for a template given as
+ * its bytes (literalTemplate() keys are ASCII): the proxy asks this of a Query message
+ * before decoding anything. A byte of 0x80 or more equals no template character and is no
+ * digit, so a text that fits is ASCII and its decoded string fits the template too.
+ */
+export function fitsTemplateBytes(
+  template: Uint8Array,
+  text: Uint8Array,
+  start: number,
+  end: number,
+): boolean {
+  let j = start;
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    if (t === HASH_CHAR) {
+      const first = j;
+      while (j < end && isDigitByte(text[j]!)) j++;
+      if (j === first || j - first > MAX_DIGITS) return false;
+    } else {
+      if (j >= end || text[j] !== t) return false;
+      j++;
+    }
+  }
+  return j === end;
+}
+
+function isDigitByte(b: number): boolean {
+  return b >= 0x30 && b <= 0x39;
+}
+
 const HASH_CHAR = PLACEHOLDER.charCodeAt(0);
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;

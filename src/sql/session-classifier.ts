@@ -7,10 +7,11 @@
 // tracking of names across batches, sync() on the client's Sync plus readyForQuery()
 // and serverError() for the server's ReadyForQuery and ErrorResponse (see
 // session-names.ts for why; without them reused names are judged more strictly).
-import { canonicalOptions, classify, classifyAsync } from './classify.js';
+import { canonicalOptions, classify, classifyAsync, fitsShape, queryShape } from './classify.js';
 import { classificationOf, mergeInfos, resolvedInfo } from './info-merge.js';
 import { ParserAgreement } from './parser-agreement.js';
 import { SessionNames, type Entry } from './session-names.js';
+import type { QueryShape } from './template-cache.js';
 import { unknownCursorReason, unknownPreparedReason } from './session-rules.js';
 import { Flag, type Classification, type ClassifierOptions, type StatementInfo } from './types.js';
 
@@ -20,6 +21,8 @@ export class SessionClassifier {
   private opts: ClassifierOptions;
   private readonly names = new SessionNames();
   private readonly agreement = new ParserAgreement();
+  /** The lexical key of a recent Query whose verdict came from one (repeatedQuery()). */
+  private shape: { key: QueryShape; opts: ClassifierOptions } | undefined;
 
   constructor(opts: ClassifierOptions = {}) {
     this.opts = canonicalOptions(opts);
@@ -32,7 +35,31 @@ export class SessionClassifier {
 
   /** A simple-protocol Query message. */
   query(sql: string): Classification {
-    return this.runQuery(this.agreement.check(sql, classify(sql, this.opts)));
+    const c = classify(sql, this.opts);
+    const key = queryShape(c, this.opts);
+    this.shape = key ? { key, opts: this.opts } : undefined;
+    return this.runQuery(this.agreement.check(sql, c));
+  }
+
+  /**
+   * The verdict a Query's text would get, from its UTF-8 bytes `text[start, end)` alone,
+   * when it has the lexical key of this session's latest Query that had one (an application
+   * sends one statement shape many times in a row): nothing decoded, hashed or built. Changes
+   * nothing; undefined means "call query()". The verdict is the template's own frozen
+   * one, with the text it was first made for; after deciding on it, call
+   * queryRepeated() instead of query().
+   */
+  repeatedQuery(text: Uint8Array, start: number, end: number): Classification | undefined {
+    const s = this.shape;
+    // Such verdicts are plain reads without names to resolve: only the options and the
+    // parser's agreement with the server could change them.
+    if (!s || s.opts !== this.opts || this.agreement.active) return undefined;
+    return fitsShape(s.key, text, start, end) ? s.key.verdict : undefined;
+  }
+
+  /** query() for a Query whose verdict came from repeatedQuery(): records the same. */
+  queryRepeated(verdict: Classification): Classification {
+    return this.runQuery(verdict);
   }
 
   /** query() for texts of any size: long ones are parsed off the event loop. */

@@ -31,10 +31,22 @@ export interface TemplateKeys {
   normalized?: string;
 }
 
+/**
+ * A lexical key with the frozen verdict stored under it: every text that fits the key
+ * gets this verdict, rebound to its own text. The proxy checks a Query's bytes against
+ * the key of the session's previous Query before decoding them (session-classifier.ts).
+ */
+export interface QueryShape {
+  /** The key's bytes (it is ASCII), '#' for each integer constant. */
+  readonly bytes: Uint8Array;
+  readonly verdict: Classification;
+}
+
 interface LexicalEntry {
   /** The key (literalTemplate()) the entry was stored under. */
   template: string;
   entry: Entry;
+  shape: QueryShape;
 }
 
 /** Templates sharing a 30-bit hash are rare; a bucket keeps the newest few. */
@@ -46,6 +58,8 @@ export class TemplateCache {
   private readonly lexical: LruCache<number, readonly LexicalEntry[]>;
   /** The template of the latest lexical hit (lookupLatest()). */
   private last: LexicalEntry | undefined;
+  /** The copy the latest lexical hit returned (shapeOf()). */
+  private lastCopy: Classification | undefined;
 
   constructor(size: number) {
     this.lru = new LruCache(size);
@@ -56,6 +70,12 @@ export class TemplateCache {
     this.lru.resize(size);
     this.lexical.resize(size);
     this.last = undefined;
+    this.lastCopy = undefined;
+  }
+
+  /** The key and verdict `c` came from, if `c` is what the latest lexical hit returned. */
+  shapeOf(c: Classification): QueryShape | undefined {
+    return c === this.lastCopy ? this.last?.shape : undefined;
   }
 
   /**
@@ -67,7 +87,8 @@ export class TemplateCache {
    */
   lookupLatest(sql: string): Classification | undefined {
     const last = this.last;
-    return last && fitsTemplate(last.template, sql) ? rebind(last.entry, sql, true) : undefined;
+    if (!last || !fitsTemplate(last.template, sql)) return undefined;
+    return (this.lastCopy = rebind(last.entry, sql, true));
   }
 
   /**
@@ -83,7 +104,7 @@ export class TemplateCache {
       for (const b of bucket) {
         if (fitsTemplate(b.template, sql)) {
           this.last = b;
-          return rebind(b.entry, sql, true);
+          return (this.lastCopy = rebind(b.entry, sql, true));
         }
       }
     }
@@ -98,10 +119,10 @@ export class TemplateCache {
     keys.normalized = t;
     const hit = this.lru.get(t);
     if (!hit) return undefined;
-    const reused = rebind(hit, sql, false);
-    // From now on this template is found by the lexical key alone.
-    this.rememberLexical(keys, entryFor(reused, sql), sql);
-    return reused;
+    // From now on this template is found by the lexical key alone. The entry is the
+    // normalized one: its frozen verdict stays the identity of every later copy.
+    this.rememberLexical(keys, hit, sql);
+    return rebind(hit, sql, false);
   }
 
   /** Stores a verdict under the keys the lookups found, if it may be reused at all. */
@@ -124,7 +145,8 @@ export class TemplateCache {
     const template = literalTemplate(sql);
     if (template === undefined || keys.normalized.replace(/\$\d+/g, '#') !== template) return;
     const others = (this.lexical.get(keys.hash) ?? []).filter((b) => b.template !== template);
-    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry }]);
+    const shape: QueryShape = { bytes: Buffer.from(template, 'latin1'), verdict: entry.c };
+    this.lexical.set(keys.hash, [...others.slice(1 - BUCKET), { template, entry, shape }]);
   }
 }
 

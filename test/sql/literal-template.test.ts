@@ -6,6 +6,7 @@ import { verdict } from './helpers/classify-helpers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   fitsTemplate,
+  fitsTemplateBytes,
   literalHash,
   literalTemplate,
   NO_KEY,
@@ -95,6 +96,27 @@ describe('literalTemplate', () => {
     expect(fitsTemplate(key, 'SELECT a FROM t WHERE x = 1234567890 AND y = 2')).toBe(false);
   });
 
+  it('matches the bytes of a text inside a larger buffer as it matches the text', () => {
+    const key = 'SELECT a FROM t WHERE x = # AND y = #';
+    for (const probe of [
+      'SELECT a FROM t WHERE x = 1 AND y = 22',
+      'SELECT a FROM t WHERE x = 1 AND y = 2 ',
+      'SELECT a FROM t WHERE x = 1 AND y =',
+      'SELECT a FROM t WHERE x = \u0661 AND y = 2',
+      'SELECT a FROM t WHERE x = 1234567890 AND y = 2',
+      'SELECT a FROM t WHERE x = é AND y = 2',
+    ])
+      expect(fitsBytes(key, probe), probe).toBe(fitsTemplate(key, probe));
+    // Only [start, end) counts: digits or text around it are not read.
+    const text = Buffer.from('99SELECT a FROM t WHERE x = 12 AND y = 3456', 'latin1');
+    expect(fitsTemplateBytes(Buffer.from(key), text, 2, text.length - 2)).toBe(true);
+    expect(fitsTemplateBytes(Buffer.from(key), text, 2, text.length - 1)).toBe(true);
+    expect(fitsTemplateBytes(Buffer.from(key), text, 1, text.length)).toBe(false);
+    expect(fitsTemplateBytes(Buffer.from('SELECT #'), Buffer.from('SELECT 1\u00b9'), 0, 9)).toBe(
+      false,
+    );
+  });
+
   it('keeps digits inside identifiers as text', () => {
     expect(literalTemplate('SELECT c1 FROM t2 WHERE c3 = 4')).toBe(
       'SELECT c1 FROM t2 WHERE c3 = #',
@@ -102,6 +124,16 @@ describe('literalTemplate', () => {
     expect(literalTemplate('SELECT c1 FROM t2')).toBeUndefined();
   });
 });
+
+/** fitsTemplateBytes() on the UTF-8 bytes of `sql`, placed mid-buffer. */
+function fitsBytes(key: string, sql: string): boolean {
+  const text = Buffer.concat([
+    Buffer.from('Q\0\0\0\0'),
+    Buffer.from(sql, 'utf8'),
+    Buffer.from([0]),
+  ]);
+  return fitsTemplateBytes(Buffer.from(key, 'latin1'), text, 5, text.length - 1);
+}
 
 /**
  * Integer runs replaced by things that look like integers to a careless scan: too many
@@ -178,6 +210,7 @@ describe('texts sharing a lexical key', () => {
             expect(literalTemplate(probe)).toBe(key);
             expect(literalHash(probe)).toBe(literalHash(st.sql));
             expect(fitsTemplate(key, probe)).toBe(true);
+            expect(fitsBytes(key, probe)).toBe(true);
             const truth = classifyNow(probe);
             const got = classify(probe);
             if (truth.class === 'invalid') rangeErrors++;
@@ -209,6 +242,8 @@ describe('texts sharing a lexical key', () => {
           lookalikes++;
           if (fitsTemplate(own, probe) !== (literalTemplate(probe) === own))
             wrong.push(`look-alike fits ${own.slice(0, 60)}: ${probe}`);
+          if (fitsBytes(own, probe) !== fitsTemplate(own, probe))
+            wrong.push(`bytes disagree on ${own.slice(0, 60)}: ${probe}`);
         }
       }
       expect(lookalikes).toBeGreaterThan(5000);
