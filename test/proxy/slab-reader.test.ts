@@ -29,16 +29,23 @@ async function server(onSocket: (s: net.Socket) => void): Promise<number> {
   return (srv.address() as net.AddressInfo).port;
 }
 
-/** Writes `data` in pieces of random size, letting the event loop turn between some. */
+/**
+ * Writes `data` in pieces of random size, letting the event loop turn between some. The
+ * first pieces are small and each is read on its own, so that reads share a block
+ * whatever the load on the machine (big pieces written back to back fill whole blocks).
+ */
 async function dribble(sock: net.Socket, data: Buffer): Promise<void> {
   let off = 0;
-  while (off < data.length) {
-    const n = Math.min(data.length - off, 1 + Math.floor(Math.random() * 9000));
+  for (let writes = 0; off < data.length; writes++) {
+    const small = writes < SMALL_WRITES;
+    const n = Math.min(data.length - off, 1 + Math.floor(Math.random() * (small ? 500 : 9000)));
     sock.write(data.subarray(off, off + n));
     off += n;
-    if (Math.random() < 0.3) await new Promise((r) => setImmediate(r));
+    if (small || Math.random() < 0.3) await new Promise((r) => setImmediate(r));
   }
 }
+
+const SMALL_WRITES = 8;
 
 /** No two kept chunks that share memory overlap. */
 function expectDisjoint(chunks: Buffer[]): void {
