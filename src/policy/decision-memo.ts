@@ -32,13 +32,14 @@ export class DecisionMemo {
     evaluate: () => Decision,
   ): Decision {
     const key = verdictIdentity(c);
-    if (!Object.isFrozen(key)) return evaluate();
     const memo = this.memoFor(snapshot, session);
+    // Only frozen keys are ever stored, and they stay frozen: the hot path (a hit) need
+    // not ask (Object.isFrozen is a call into the runtime).
     let d = memo.decisions.get(key);
-    if (!d) {
-      d = deepFreeze(evaluate());
-      memo.decisions.set(key, d);
-    }
+    if (d) return d;
+    if (!Object.isFrozen(key)) return evaluate();
+    d = deepFreeze(evaluate());
+    memo.decisions.set(key, d);
     return d;
   }
 

@@ -112,7 +112,8 @@ export class BackendScanner {
           out.push(Buffer.from(this.header.subarray(0, carried)));
         }
         if (this.action !== MessageAction.pass) {
-          this.bodyParts.length = 0;
+          // A new array, not `length = 0`, which V8 does in the runtime (slow, per message).
+          if (this.bodyParts.length > 0) this.bodyParts = [];
           this.bodyLength = 0;
         }
       }
@@ -147,7 +148,7 @@ export class BackendScanner {
       this.bodyParts.length === 1
         ? this.bodyParts[0]!
         : Buffer.concat(this.bodyParts, this.bodyLength);
-    this.bodyParts.length = 0;
+    this.bodyParts = [];
     if (action === MessageAction.observe) {
       this.handler.observe(this.code, body, 0, body.length);
       return;

@@ -107,7 +107,9 @@ export class FrontendFramer {
         this.stash(buf, off, total);
         return frames;
       }
-      frames.push({ code, raw: buf.subarray(off, off + total) });
+      // A chunk of one whole message (a simple Query, usually) is its own frame.
+      const raw = off === 0 && total === buf.length ? buf : buf.subarray(off, off + total);
+      frames.push({ code, raw });
       off += total;
     }
   }

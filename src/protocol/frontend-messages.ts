@@ -3,6 +3,7 @@
 import { FrontendCode, HEADER_LENGTH } from './codes.js';
 import type { Frame } from './frontend-framer.js';
 import { ProtocolError, SqlState } from './protocol-error.js';
+import { nameAt } from './recent-name.js';
 
 export type FrontendMessage =
   | { type: 'Query'; sql: string }
@@ -160,7 +161,7 @@ export function decodeExecutePortal(frame: Frame, encoding: BufferEncoding = 'ut
   const rest = raw.length - (end + 1);
   if (rest < 4) invalid('Execute', 'message too short');
   if (rest > 4) invalid('Execute', 'unexpected trailing bytes');
-  return cstringAt(raw, HEADER_LENGTH, end, encoding);
+  return nameAt(raw, HEADER_LENGTH, end, encoding);
 }
 
 /** Portal and statement names of a Bind, without reading its parameters (the hot path). */
@@ -172,8 +173,8 @@ export function decodeBindTarget(
   const portalEnd = terminator(raw, HEADER_LENGTH, 'Bind');
   const statementEnd = terminator(raw, portalEnd + 1, 'Bind');
   return {
-    portal: cstringAt(raw, HEADER_LENGTH, portalEnd, encoding),
-    statement: cstringAt(raw, portalEnd + 1, statementEnd, encoding),
+    portal: nameAt(raw, HEADER_LENGTH, portalEnd, encoding),
+    statement: nameAt(raw, portalEnd + 1, statementEnd, encoding),
   };
 }
 

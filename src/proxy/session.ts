@@ -287,14 +287,14 @@ export class Session {
     if (!this.gatekeeper) return this.forwardFrames(chunk, frames, tiled);
     // One Output per session for this synchronous path: send() consumes it before
     // returning, and the gatekeeper only pushes into it (its verdicts make their own).
+    // Fresh arrays: emptying one (`length = 0`) is a call into V8's runtime.
     const out = this.out;
-    out.server.length = 0;
-    out.client.length = 0;
+    out.server = [];
+    if (out.client.length > 0) out.client = [];
     this.gatekeeper.process(frames, out);
     // The common case: everything passed as received, so the chunk goes as it came.
     if (tiled && this.framer.buffered === 0 && sameFrames(out.server, frames)) {
-      out.server.length = 0;
-      out.server.push(chunk);
+      out.server = [chunk];
     }
     this.send(out);
     if (this.gatekeeper.queuedByteCount > this.opts.maxQueuedBytes) this.pauseClient('queue-full');

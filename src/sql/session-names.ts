@@ -194,7 +194,8 @@ export class SessionNames {
 
   private recycle(seg: Segment): void {
     if (this.spare.length >= MAX_SPARE) return;
-    seg.changes.clear();
+    // Map.clear() allocates a new table even when the map is empty (most batches are).
+    if (seg.changes.size > 0) seg.changes.clear();
     seg.cleared = null;
     this.spare.push(seg);
   }
@@ -231,6 +232,8 @@ export class SessionNames {
 
   /** Adds a closed batch's outcome to the history as possibilities. */
   private fold(seg: Segment): void {
+    // Most batches change no name: nothing to add (and no iterators to make).
+    if (seg.changes.size === 0 && !seg.cleared) return;
     for (const space of seg.cleared ?? NONE) {
       for (const [k, items] of this.history) {
         if (k.startsWith(space) && !seg.changes.has(k)) items.push({ entry: null, seq: seg.seq });
@@ -245,6 +248,7 @@ export class SessionNames {
 
   /** The server ran the whole batch: its certain changes replace what came before. */
   private confirm(seg: Segment): void {
+    if (seg.changes.size === 0 && !seg.cleared) return;
     for (const [key, change] of seg.changes) if (!change.inherit) this.settle(key, seg.seq);
     if (seg.cleared) {
       for (const key of [...this.history.keys()]) {
