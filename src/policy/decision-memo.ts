@@ -25,6 +25,11 @@ export class DecisionMemo {
   /** Keyed by the session's own identity object, which lives as long as the session. */
   private readonly sessions = new WeakMap<SessionIdentity, SessionMemo>();
 
+  /** The remembered decision, if any: the hot path, which makes nothing (no closure). */
+  lookup(snapshot: object, session: SessionIdentity, c: Classification): Decision | undefined {
+    return this.memoFor(snapshot, session).decisions.get(verdictIdentity(c));
+  }
+
   decide(
     snapshot: object,
     session: SessionIdentity,

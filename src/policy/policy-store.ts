@@ -232,6 +232,8 @@ export class PolicyStore implements PolicyProvider {
 
   decide(session: SessionIdentity, classification: Classification): Decision {
     const s = this.snapshot;
+    const known = this.memo.lookup(s, session, classification);
+    if (known) return known;
     try {
       return this.memo.decide(s, session, classification, () =>
         evaluate(s.policy, session, classification, s.codeowners),

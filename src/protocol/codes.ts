@@ -20,9 +20,11 @@ export const FrontendCode = {
 } as const;
 export type FrontendCode = (typeof FrontendCode)[keyof typeof FrontendCode];
 
-const FRONTEND_CODES = new Set<number>(Object.values(FrontendCode));
+/** 1 at each frontend code: a table lookup per message, not a Set's hash lookup. */
+const FRONTEND_CODES = new Uint8Array(256);
+for (const c of Object.values(FrontendCode)) FRONTEND_CODES[c] = 1;
 export function isFrontendCode(code: number): code is FrontendCode {
-  return FRONTEND_CODES.has(code);
+  return code >= 0 && code <= 0xff && FRONTEND_CODES[code] === 1;
 }
 
 /** Typed messages a server (backend) sends. */

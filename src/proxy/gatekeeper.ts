@@ -81,6 +81,8 @@ export class Gatekeeper {
    * parameter decode.
    */
   private binds = new Map<string, Frame>();
+  /** The unnamed portal's Bind, kept apart: it is rebound every transaction. */
+  private unnamedBind: Frame | undefined;
   private closed = false;
   private authReadySkipped = false;
 
@@ -142,7 +144,8 @@ export class Gatekeeper {
       case FrontendCode.Bind: {
         const msg = decodeBindTarget(frame);
         classifier.bind(msg.portal, msg.statement);
-        this.binds.set(msg.portal, frame);
+        if (msg.portal === '') this.unnamedBind = frame;
+        else this.binds.set(msg.portal, frame);
         break;
       }
       case FrontendCode.Execute: {
@@ -154,7 +157,8 @@ export class Gatekeeper {
         const msg = decodeFrontend(frame);
         if (msg.type !== 'Close') break;
         classifier.close(msg.target, msg.name);
-        if (msg.target === 'P') this.binds.delete(msg.name);
+        if (msg.target === 'P' && msg.name === '') this.unnamedBind = undefined;
+        else if (msg.target === 'P') this.binds.delete(msg.name);
         break;
       }
       case FrontendCode.FunctionCall: {
@@ -227,7 +231,7 @@ export class Gatekeeper {
     subject: string,
   ): HeldStatement {
     if (kind === 'simple') return { sql: subject, statementBytes: frame.raw };
-    const bindFrame = this.binds.get(subject);
+    const bindFrame = subject === '' ? this.unnamedBind : this.binds.get(subject);
     // A private copy: the frame is a view of a network buffer.
     const bind = bindFrame
       ? decodeBind({ code: bindFrame.code, raw: Buffer.from(bindFrame.raw) })

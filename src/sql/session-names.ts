@@ -69,9 +69,25 @@ export class SessionNames {
   private desynced = false;
   private startupSeen = false;
 
+  /** The latest key made per space: a Bind names the same statement every time. */
+  private readonly keys = { S: { name: '', key: 'S' }, P: { name: '', key: 'P' } };
+
+  /**
+   * The map key of a name. Reusing the string object it made last time saves making a
+   * new one and hashing it again in every map it is looked up in.
+   */
+  private keyOf(space: Space, name: string): string {
+    const k = this.keys[space];
+    if (name !== k.name) {
+      k.name = name;
+      k.key = space + name;
+    }
+    return k.key;
+  }
+
   /** Every statement the name may hold now; empty when unknown. Never modify it. */
   lookup(space: Space, name: string): readonly Entry[] {
-    const key = space + name;
+    const key = this.keyOf(space, name);
     const open = this.open;
     const change = open?.changes.get(key);
     const cleared = open?.cleared?.has(space) ?? false;
@@ -93,7 +109,7 @@ export class SessionNames {
 
   /** A certain change in the current batch (Parse, Bind, Close, simple-Query effects). */
   set(space: Space, name: string, entries: readonly Entry[] | null): void {
-    const key = space + name;
+    const key = this.keyOf(space, name);
     if (entries !== null && entries.length === 1 && this.holdsOnly(space, key, entries[0]!)) {
       // The name can hold nothing but this very entry, and this batch has not touched it:
       // setting it again ends in the same state whether or not the batch runs (a Bind of
@@ -120,7 +136,7 @@ export class SessionNames {
   /** A possible change (statement run through a portal): adds candidates, removes nothing. */
   add(space: Space, name: string, entry: Entry): void {
     const seg = this.segment();
-    const key = space + name;
+    const key = this.keyOf(space, name);
     const change = seg.changes.get(key) ?? changeOf(true, NONE);
     const same = (e: Entry | null): boolean =>
       e !== null && e.sql === entry.sql && e.classification.class === entry.classification.class;

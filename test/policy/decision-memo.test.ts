@@ -45,6 +45,21 @@ describe('DecisionMemo', () => {
     expect(calls()).toBe(2);
   });
 
+  it('lookup() gives what decide() remembered, under the same snapshot and identity only', () => {
+    const memo = new DecisionMemo();
+    const s = session();
+    const { evaluate } = counting();
+    expect(memo.lookup(snapshot, s, frozen)).toBeUndefined();
+    const d = memo.decide(snapshot, s, frozen, evaluate);
+    expect(memo.lookup(snapshot, s, frozen)).toBe(d);
+    expect(memo.lookup({}, s, frozen)).toBeUndefined();
+    const open = classification(stmt('SelectStmt'));
+    memo.decide(snapshot, s, open, evaluate);
+    expect(memo.lookup(snapshot, s, open)).toBeUndefined();
+    s.applicationName = 'other';
+    expect(memo.lookup(snapshot, s, frozen)).toBeUndefined();
+  });
+
   it('never remembers a classification that is not frozen', () => {
     const memo = new DecisionMemo();
     const s = session();
