@@ -178,9 +178,15 @@ export function decodeBindTarget(
   };
 }
 
+/** How far terminator() looks byte by byte before asking Buffer.indexOf. */
+const NEAR = 32;
+
 /** Where the string starting at `from` ends (its NUL), as Reader.cstring() requires it. */
 function terminator(raw: Buffer, from: number, what: string): number {
-  const end = raw.indexOf(0, from);
+  // Names are short: a loop finds their end sooner than a call into native code.
+  const near = Math.min(raw.length, from + NEAR);
+  for (let i = from; i < near; i++) if (raw[i] === 0) return i;
+  const end = near === raw.length ? -1 : raw.indexOf(0, near);
   if (end < 0) invalid(what, 'missing string terminator');
   return end;
 }

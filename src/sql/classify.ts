@@ -131,6 +131,7 @@ export function fitsShape(
   return (
     config.cacheSize > 0 &&
     end - start <= config.cacheMaxBytes &&
+    end - start <= config.syncMaxBytes &&
     fitsTemplateBytes(shape.bytes, text, start, end)
   );
 }

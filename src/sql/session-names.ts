@@ -70,19 +70,28 @@ export class SessionNames {
   private startupSeen = false;
 
   /** The latest key made per space: a Bind names the same statement every time. */
-  private readonly keys = { S: { name: '', key: 'S' }, P: { name: '', key: 'P' } };
+  private statementName = '';
+  private statementKey = 'S';
+  private portalName = '';
+  private portalKey = 'P';
 
   /**
    * The map key of a name. Reusing the string object it made last time saves making a
    * new one and hashing it again in every map it is looked up in.
    */
   private keyOf(space: Space, name: string): string {
-    const k = this.keys[space];
-    if (name !== k.name) {
-      k.name = name;
-      k.key = space + name;
+    if (space === 'S') {
+      if (name !== this.statementName) {
+        this.statementName = name;
+        this.statementKey = 'S' + name;
+      }
+      return this.statementKey;
     }
-    return k.key;
+    if (name !== this.portalName) {
+      this.portalName = name;
+      this.portalKey = 'P' + name;
+    }
+    return this.portalKey;
   }
 
   /** Every statement the name may hold now; empty when unknown. Never modify it. */

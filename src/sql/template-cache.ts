@@ -34,7 +34,7 @@ export interface TemplateKeys {
 /**
  * A lexical key with the frozen verdict stored under it: every text that fits the key
  * gets this verdict, rebound to its own text. The proxy checks a Query's bytes against
- * the key of the session's previous Query before decoding them (session-classifier.ts).
+ * the key of a recent Query of the session before decoding them (session-classifier.ts).
  */
 export interface QueryShape {
   /** The key's bytes (it is ASCII), '#' for each integer constant. */

@@ -339,7 +339,19 @@ describe('FrontendFramer typed phase', () => {
         const q = frame(serialize.query(sql));
         expect(decodeQueryText(q)).toBe(sql);
       }
-      for (const portal of ['', 'p1']) {
+      // Names shorter and longer than the byte-by-byte search for their end, and names
+      // that repeat or differ by one byte (decoded names are kept for the next message).
+      const long = 'n'.repeat(40);
+      for (const portal of [
+        '',
+        'p1',
+        'p2',
+        'p2',
+        long,
+        long + 'x',
+        'x'.repeat(31),
+        'é'.repeat(20),
+      ]) {
         const e = frame(serialize.execute({ portal, rows: 5 }));
         expect(decodeExecutePortal(e)).toBe(portal);
         const b = frame(serialize.bind({ portal, statement: `s_${portal}`, values: ['1'] }));
@@ -358,6 +370,11 @@ describe('FrontendFramer typed phase', () => {
         decodeExecutePortal,
       ],
       ['Bind without statement terminator', [0x42, 0, 0, 0, 6, 0, 0x73], decodeBindTarget],
+      [
+        'Bind with a long name and no terminator',
+        [0x42, 0, 0, 0, 43, 0, ...Array<number>(38).fill(0x73)],
+        decodeBindTarget,
+      ],
     ] as const)('on a malformed %s', (_n, bytes, decode) => {
       const f = frame(Buffer.from(bytes));
       const expected = errorOf(() => decodeFrontend(f));

@@ -1,7 +1,13 @@
 // The proxy's shortcut for a Query that repeats a recent statement with other constants:
 // its verdict from the bytes alone (repeatedQuery), then the same records as query().
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clearClassifierCache, classifyNow, initClassifier } from '../../src/sql/classify.js';
+import {
+  classifierConfig,
+  clearClassifierCache,
+  classifyNow,
+  configureClassifier,
+  initClassifier,
+} from '../../src/sql/classify.js';
 import { SessionClassifier } from '../../src/sql/session-classifier.js';
 import type { Classification } from '../../src/sql/types.js';
 
@@ -107,6 +113,20 @@ describe('repeatedQuery', () => {
     s.setOptions(safe);
     ok(s, 'SELECT app.f(4)');
     expect(repeated(s, 'SELECT app.f(5)')?.class).toBe('read');
+  });
+
+  it('gives nothing for a text classify() would not look up in its caches', () => {
+    const s = primed();
+    const saved = { ...classifierConfig() };
+    try {
+      for (const tuning of [{ cacheMaxBytes: 20 }, { syncMaxBytes: 20 }, { cacheSize: 0 }]) {
+        configureClassifier({ ...saved, ...tuning });
+        expect(repeated(s, SHAPE(3)), JSON.stringify(tuning)).toBeUndefined();
+      }
+    } finally {
+      configureClassifier(saved);
+    }
+    expect(repeated(s, SHAPE(3))).toBeDefined();
   });
 
   it('gives nothing while the server reads text differently from the parser', () => {
