@@ -56,13 +56,6 @@ interface Segment {
   received: number;
 }
 
-/** The latest answer of lookup() for one space (see SessionNames.version). */
-interface LookupMemo {
-  name: string;
-  version: number;
-  entries: readonly Entry[];
-}
-
 const MAX_UNRESOLVED = 256;
 const MAX_CANDIDATES = 32;
 const MAX_SPARE = 4;
@@ -75,24 +68,6 @@ export class SessionNames {
   /** Lost track of which ReadyForQuery belongs to which batch: confirm nothing again. */
   private desynced = false;
   private startupSeen = false;
-
-  /**
-   * Moves on whenever an answer of lookup() or holdsOnly() may change: a change or a
-   * clearing recorded in the open batch, or the history (fold, settle). Opening or
-   * closing a batch that changed nothing leaves it, as such a batch changes no answer.
-   * A Bind and Execute of the same names every transaction are then answered from the
-   * latest answers, without touching the maps.
-   */
-  private version = 0;
-  private readonly statementMemo: LookupMemo = { name: '', version: -1, entries: NONE };
-  private readonly portalMemo: LookupMemo = { name: '', version: -1, entries: NONE };
-  /** The latest set() that changed nothing (holdsOnly()), and when. */
-  private unchangedKey = '';
-  private unchangedEntries: readonly Entry[] | null = null;
-  private unchangedVersion = -1;
-
-  /** `memoize: false` answers every lookup from the maps (for tests that compare). */
-  constructor(private readonly memoize = true) {}
 
   /** The latest key made per space: a Bind names the same statement every time. */
   private statementName = '';
@@ -121,16 +96,6 @@ export class SessionNames {
 
   /** Every statement the name may hold now; empty when unknown. Never modify it. */
   lookup(space: Space, name: string): readonly Entry[] {
-    const memo = space === 'S' ? this.statementMemo : this.portalMemo;
-    if (memo.version === this.version && memo.name === name && this.memoize) return memo.entries;
-    const entries = this.answer(space, name);
-    memo.name = name;
-    memo.version = this.version;
-    memo.entries = entries;
-    return entries;
-  }
-
-  private answer(space: Space, name: string): readonly Entry[] {
     const key = this.keyOf(space, name);
     const open = this.open;
     const change = open?.changes.get(key);
@@ -154,28 +119,14 @@ export class SessionNames {
   /** A certain change in the current batch (Parse, Bind, Close, simple-Query effects). */
   set(space: Space, name: string, entries: readonly Entry[] | null): void {
     const key = this.keyOf(space, name);
-    if (entries !== null && entries.length === 1) {
-      if (
-        this.memoize &&
-        this.unchangedVersion === this.version &&
-        this.unchangedKey === key &&
-        this.unchangedEntries === entries
-      )
-        return;
-      if (this.holdsOnly(space, key, entries[0]!)) {
-        // The name can hold nothing but this very entry, and this batch has not touched
-        // it: setting it again ends in the same state whether or not the batch runs (a
-        // Bind of the unnamed portal to the statement it was bound to before, each
-        // transaction).
-        this.unchangedKey = key;
-        this.unchangedEntries = entries;
-        this.unchangedVersion = this.version;
-        return;
-      }
+    if (entries !== null && entries.length === 1 && this.holdsOnly(space, key, entries[0]!)) {
+      // The name can hold nothing but this very entry, and this batch has not touched it:
+      // setting it again ends in the same state whether or not the batch runs (a Bind of
+      // the unnamed portal to the statement it was bound to before, each transaction).
+      return;
     }
     const seg = this.segment();
     seg.changes.set(key, changeOf(false, entries === null ? REMOVED : entries));
-    this.version++;
   }
 
   /**
@@ -201,7 +152,6 @@ export class SessionNames {
     if (!change.items.some(same))
       seg.changes.set(key, changeOf(change.inherit, [...change.items, entry]));
     else seg.changes.set(key, change);
-    this.version++;
   }
 
   /** Removes every name of a space (DISCARD ALL, DEALLOCATE ALL, CLOSE ALL). */
@@ -217,7 +167,6 @@ export class SessionNames {
     }
     for (const k of [...seg.changes.keys()]) if (k.startsWith(space)) seg.changes.delete(k);
     (seg.cleared ??= new Set()).add(space);
-    this.version++;
     for (const [n, kept] of survivors) this.set(space, n, kept);
   }
 
@@ -310,7 +259,6 @@ export class SessionNames {
   private fold(seg: Segment): void {
     // Most batches change no name: nothing to add (and no iterators to make).
     if (seg.changes.size === 0 && !seg.cleared) return;
-    this.version++;
     for (const space of seg.cleared ?? NONE) {
       for (const [k, items] of this.history) {
         if (k.startsWith(space) && !seg.changes.has(k)) items.push({ entry: null, seq: seg.seq });
@@ -341,7 +289,6 @@ export class SessionNames {
   private settle(key: string, seq: number): void {
     const items = this.history.get(key);
     if (!items) return;
-    this.version++;
     // In place: history arrays are never handed out.
     let kept = 0;
     let any = false;
