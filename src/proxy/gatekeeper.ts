@@ -5,7 +5,7 @@
 // after it wait, in order, until its verdict. Approval forwards the exact held bytes;
 // refusal sends the server a harmless failing substitute (see refusal.ts). Handlers
 // return what to send; the session does the I/O.
-import { FrontendCode } from '../protocol/codes.js';
+import { FrontendCode, HEADER_LENGTH } from '../protocol/codes.js';
 import type { Frame } from '../protocol/frontend-framer.js';
 import {
   decodeBind,
@@ -23,9 +23,6 @@ import type { Logger } from '../util/log.js';
 import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js';
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
-
-/** Where a Query's text starts: after the code byte and the length. */
-const QUERY_TEXT_START = 5;
 
 /** A Flush ('H') message. */
 const FLUSH = Buffer.from([0x48, 0, 0, 0, 4]);
@@ -126,7 +123,7 @@ export class Gatekeeper {
         const raw = frame.raw;
         const last = raw.length - 1;
         const repeat =
-          raw[last] === 0 ? classifier.repeatedQuery(raw, QUERY_TEXT_START, last) : undefined;
+          raw[last] === 0 ? classifier.repeatedQuery(raw, HEADER_LENGTH, last) : undefined;
         if (repeat && this.deps.policy.decide(this.deps.identity, repeat).action === 'allow') {
           classifier.queryRepeated(repeat);
           this.syncsSent++;

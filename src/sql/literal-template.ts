@@ -157,7 +157,7 @@ export function fitsTemplateBytes(
     const t = template[i]!;
     if (t === HASH_CHAR) {
       const first = j;
-      while (j < end && isDigitByte(text[j]!)) j++;
+      while (j < end && CLASS[text[j]!] === DIGIT) j++;
       if (j === first || j - first > MAX_DIGITS) return false;
     } else {
       if (j >= end || text[j] !== t) return false;
@@ -165,10 +165,6 @@ export function fitsTemplateBytes(
     }
   }
   return j === end;
-}
-
-function isDigitByte(b: number): boolean {
-  return b >= 0x30 && b <= 0x39;
 }
 
 const HASH_CHAR = PLACEHOLDER.charCodeAt(0);

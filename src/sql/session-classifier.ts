@@ -21,8 +21,11 @@ export class SessionClassifier {
   private opts: ClassifierOptions;
   private readonly names = new SessionNames();
   private readonly agreement = new ParserAgreement();
-  /** The lexical key of a recent Query whose verdict came from one (repeatedQuery()). */
-  private shape: { key: QueryShape; opts: ClassifierOptions } | undefined;
+  /**
+   * The lexical key of a recent Query whose verdict came from one (repeatedQuery()),
+   * under the current options: setOptions() forgets it.
+   */
+  private shape: QueryShape | undefined;
 
   constructor(opts: ClassifierOptions = {}) {
     this.opts = canonicalOptions(opts);
@@ -31,13 +34,13 @@ export class SessionClassifier {
   /** Policy reload: later statements are classified with the new options. */
   setOptions(opts: ClassifierOptions): void {
     this.opts = canonicalOptions(opts);
+    this.shape = undefined;
   }
 
   /** A simple-protocol Query message. */
   query(sql: string): Classification {
     const c = classify(sql, this.opts);
-    const key = queryShape(c, this.opts);
-    this.shape = key ? { key, opts: this.opts } : undefined;
+    this.shape = queryShape(c, this.opts);
     return this.runQuery(this.agreement.check(sql, c));
   }
 
@@ -53,8 +56,8 @@ export class SessionClassifier {
     const s = this.shape;
     // Such verdicts are plain reads without names to resolve: only the options and the
     // parser's agreement with the server could change them.
-    if (!s || s.opts !== this.opts || this.agreement.active) return undefined;
-    return fitsShape(s.key, text, start, end) ? s.key.verdict : undefined;
+    if (!s || this.agreement.active) return undefined;
+    return fitsShape(s, text, start, end) ? s.verdict : undefined;
   }
 
   /** query() for a Query whose verdict came from repeatedQuery(): records the same. */

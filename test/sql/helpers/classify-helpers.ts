@@ -14,14 +14,17 @@ export function only(sql: string, opts?: ClassifierOptions): StatementInfo {
   return c.statements[0]!;
 }
 
-/** What a verdict says, for comparing a reused classification with a full parse. */
-export function verdict(c: Classification) {
+/**
+ * What a verdict says, for comparing a reused classification with a full parse.
+ * `withText: false` leaves out the statement's text and length (a template's verdict
+ * keeps the text it was first made for).
+ */
+export function verdict(c: Classification, { withText = true } = {}) {
   return {
     class: c.class,
     statements: c.statements.map((s) => ({
-      sql: s.sql,
+      ...(withText ? { sql: s.sql, length: s.length } : {}),
       location: s.location,
-      length: s.length,
       kind: s.kind,
       class: s.class,
       relations: s.relations,
