@@ -1,7 +1,5 @@
 // The lexical template key: it must give up on anything that could change how digits
 // are lexed, and texts sharing a key must never differ in verdict (corpus-wide check).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { verdict } from './helpers/classify-helpers.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -174,11 +172,6 @@ function otherConstants(sql: string, seed: number): string {
 }
 
 describe('texts sharing a lexical key', () => {
-  const corpus = path.resolve(
-    path.dirname(fileURLToPath(import.meta.url)),
-    '../../../shared/corpus',
-  );
-
   it(
     'get the verdict a full parse gives, over every keyed statement of the regression corpus',
     { timeout: 120_000 },
@@ -188,7 +181,7 @@ describe('texts sharing a lexical key', () => {
       let rangeErrors = 0;
       const wrong: string[] = [];
       const allKeyed: string[] = [];
-      for (const file of readCorpus(corpus)) {
+      for (const file of readCorpus()) {
         for (const st of splitPsqlScript(file.text)) {
           const key = literalTemplate(st.sql);
           if (key === undefined) continue;

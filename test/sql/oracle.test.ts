@@ -3,17 +3,12 @@
 // is a known write, and the classifier must not have called it read or session. Plain
 // SELECTs that PostgreSQL ran read-only without complaint but the classifier holds are
 // false holds (the aim is zero). Prints the figures.
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { existsSync } from 'node:fs';
 import { beforeAll, expect, it } from 'vitest';
 import { initClassifier } from '../../src/sql/classify.js';
 import { pgInfo } from '../helpers/pg.js';
-import { readCorpus, runCorpus } from './helpers/oracle-corpus.js';
+import { CORPUS_DIR, readCorpus, runCorpus } from './helpers/oracle-corpus.js';
 import type { Finding } from './helpers/oracle-runner.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpusDir = path.resolve(repoRoot, '../shared/corpus');
 /** Files run concurrently, each on its own database and connection. */
 const LANES = 4;
 
@@ -27,8 +22,7 @@ it(
   'no statement PostgreSQL refuses as a write in a read-only transaction is classed read or session',
   { timeout: 20 * 60_000 },
   async () => {
-    expect(existsSync(corpusDir), `corpus missing at ${corpusDir}`).toBe(true);
-    const files = readCorpus(corpusDir);
+    const files = readCorpus(CORPUS_DIR);
     const started = performance.now();
     const { results, rolesLeft } = await runCorpus(files, pgInfo(), LANES);
     const seconds = (performance.now() - started) / 1000;

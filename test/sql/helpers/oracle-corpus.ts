@@ -3,6 +3,7 @@
 // file on its own fresh copy, a few files at a time, each on its own connection.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { run } from './pg-run.js';
@@ -16,7 +17,13 @@ export interface CorpusFile {
   text: string;
 }
 
-export function readCorpus(dir: string): CorpusFile[] {
+/** The vendored regression SQL (test/fixtures/corpus, PostgreSQL License): inside the checkout. */
+export const CORPUS_DIR = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../fixtures/corpus',
+);
+
+export function readCorpus(dir: string = CORPUS_DIR): CorpusFile[] {
   const out: CorpusFile[] = [];
   for (const sub of ['postgres_regress', 'plpgsql_regress']) {
     const d = path.join(dir, sub);
