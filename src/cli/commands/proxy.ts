@@ -89,9 +89,9 @@ export async function run(argv: string[]): Promise<number> {
       embedded = await startEmbeddedPostgres({
         dataDir: path.join(stateDir, 'pgdata'),
         maxConnections: 600,
-        ownSignals: true,
       });
       cleanups.push(() => embedded!.stop());
+      for (const note of embedded.notes) process.stderr.write(note + '\n');
       upstreamUrl = embedded.url('postgres');
       if (!controlUrl) {
         controlUrl = await ensureDatabase(embedded, 'sluice_control');
