@@ -9,7 +9,7 @@ import { MemoryAuditLog } from '../../src/audit/memory-audit-log.js';
 import { AdminServer } from '../../src/admin/admin-server.js';
 import { startGitHub, type GitHubService } from '../../src/github/start-github.js';
 import type { GitHubSettings } from '../../src/github/github-settings.js';
-import type { NewRequest, Verdict } from '../../src/approval/types.js';
+import type { BrokerEvent, NewRequest, Verdict } from '../../src/approval/types.js';
 import { createLogger } from '../../src/util/log.js';
 import { appEnv, settings, type Loose } from './fixtures.js';
 
@@ -136,13 +136,28 @@ export async function expectNothingReleased(h: Harness, held: Held): Promise<voi
   expect((await h.broker.get(held.handle.id))?.status).toBe('pending');
 }
 
-/** The verdict if it arrives within `ms` (undefined otherwise): for cases that must release. */
-export async function verdictWithin(held: Held, ms = 2000): Promise<Verdict | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), ms)));
-  try {
-    return await Promise.race([held.handle.verdict, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * The verdict, within the test's own timeout: for cases that must release. Waiting on the
+ * event rather than a short deadline keeps these tests passing on a busy machine; a verdict
+ * that never comes fails the test when vitest's timeout runs out.
+ */
+export function verdictWithin(held: Held): Promise<Verdict> {
+  return held.handle.verdict;
+}
+
+/**
+ * Resolves once the broker has announced `type` for request `id` and GitHub has finished
+ * the work that event queued. Call it before the event can happen. The client's verdict is
+ * answered before the broker records and announces it, so awaiting the verdict and then
+ * `gh.idle()` can look before the GitHub work is even queued.
+ */
+export function gitHubDoneWith(h: Harness, id: string, type: BrokerEvent['type']): Promise<void> {
+  return new Promise<void>((resolve) => {
+    // Listeners run in the order they subscribed: GitHub's queues its work first.
+    const off = h.broker.subscribe((e) => {
+      if (e.request.id !== id || e.type !== type) return;
+      off();
+      resolve();
+    });
+  }).then(() => h.gh.idle());
 }

@@ -7,6 +7,7 @@ import { MemoryRequestStore } from '../../src/approval/memory-request-store.js';
 import type { ApprovalRequest } from '../../src/approval/types.js';
 import {
   Bodies,
+  gitHubDoneWith,
   hold,
   startHarness,
   startNock,
@@ -79,18 +80,21 @@ describe('Slack', () => {
       .post('/services/T000/B000/secret', slack.match)
       .times(2)
       .reply(200, 'ok');
-    const held = await hold(h, newRequest({ tier: { timeoutMs: 300 } }));
-    await h.gh.idle();
-    expect(slack.all[0].text).toBe(
-      'Sluice: app_writer wants to run a write on requests/app/public/orders/: `DELETE FROM orders WHERE id = 42`. ' +
-        `<https://github.com/${OWNER}/${REPO}/pull/${PR_NUMBER}|review it on GitHub> (expires ${held.handle.request.expiresAt}).`,
-    );
+    // Every call is expected before the request exists: on a busy machine it may expire while
+    // its PR is still being opened. GitHub work is queued per request, so the close (and the
+    // second Slack post) still follow the open and the first.
     const why = nockComment(api);
     const closing = new Bodies();
     api.patch(`/repos/${OWNER}/${REPO}/pulls/${PR_NUMBER}`, closing.match).reply(200, {});
     api.delete(`/repos/${OWNER}/${REPO}/git/refs/heads%2Fsluice%2F${ID}`).reply(204);
-    expect(await verdictWithin(held, 5000)).toEqual({ kind: 'expired' });
-    await h.gh.idle();
+    const resolved = gitHubDoneWith(h, ID, 'resolved');
+    const held = await hold(h, newRequest({ tier: { timeoutMs: 300 } }));
+    expect(await verdictWithin(held)).toEqual({ kind: 'expired' });
+    await resolved;
+    expect(slack.all[0].text).toBe(
+      'Sluice: app_writer wants to run a write on requests/app/public/orders/: `DELETE FROM orders WHERE id = 42`. ' +
+        `<https://github.com/${OWNER}/${REPO}/pull/${PR_NUMBER}|review it on GitHub> (expires ${held.handle.request.expiresAt}).`,
+    );
     expect(why.only.body).toMatch(/^Expired at /);
     expect(closing.only).toMatchObject({ state: 'closed' });
     expect(slack.all[1].text).toBe(
