@@ -1,5 +1,5 @@
 // Hold and release on the client's own connection, with real clients and real PostgreSQL.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import pg from 'pg';
 import { adminClient, createTestDatabase } from '../helpers/pg.js';
 import { sendCancel, viaProxy } from '../helpers/proxy.js';
@@ -68,10 +68,12 @@ describe('reads pass, writes wait', () => {
     expect(r.rowCount).toBe(3);
     expect(await count()).toBe(7);
     expect(notices.some((n) => n.includes(req.id))).toBe(true);
-    // The outcome is recorded.
-    await new Promise((r2) => setTimeout(r2, 50));
+    // The outcome is recorded after the client is answered: wait for it, not for a margin.
+    await vi.waitFor(
+      async () => expect((await g.approvals.broker.get(req.id))?.status).toBe('executed'),
+      { timeout: 30_000, interval: 20 },
+    );
     const after = await g.approvals.broker.get(req.id);
-    expect(after?.status).toBe('executed');
     expect(after?.outcome).toMatchObject({ ok: true, commandTag: 'DELETE 3', rows: 3 });
     await c.end();
   });
