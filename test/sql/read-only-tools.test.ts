@@ -3,7 +3,9 @@
 // in a READ ONLY transaction on the real server: PostgreSQL agrees they do not write.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { initClassifier } from '../../src/sql/classify.js';
+import { classify, initClassifier } from '../../src/sql/classify.js';
+import { evaluate } from '../../src/policy/evaluate.js';
+import { policyFrom, session } from '../policy/helpers.js';
 import { adminClient, createTestDatabase } from '../helpers/pg.js';
 import { classOf, only } from './helpers/classify-helpers.js';
 
@@ -155,5 +157,28 @@ describe('catalog relations are named by their true schema', () => {
     expect(only('CREATE TEMP TABLE pg_class (a int)').relations[0]!.schema).toBe('pg_temp');
     expect(only('INSERT INTO pg_class VALUES (1)').relations[0]!.schema).toBe('pg_catalog');
     expect(only('DROP TABLE pg_class').relations[0]!.schema).toBe('pg_catalog');
+  });
+});
+
+describe('tables: rules see the catalog schema', () => {
+  it('an unqualified catalog view matches pg_catalog.*, not public.*', () => {
+    const p = policyFrom({
+      'a.yml': `
+rules:
+  - name: public-reads
+    match: { class: read, tables: 'public.*' }
+    action: deny
+  - name: catalog-reads
+    match: { class: read, tables: 'pg_catalog.*' }
+    action: allow
+`,
+    });
+    const d = evaluate(p, session(), classify('SELECT name, setting FROM pg_settings'));
+    expect({ action: d.action, rule: d.rule.id }).toEqual({
+      action: 'allow',
+      rule: 'policies/a.yml#catalog-reads',
+    });
+    const t = evaluate(p, session(), classify('SELECT * FROM t'));
+    expect(t.rule.id).toBe('policies/a.yml#public-reads');
   });
 });
