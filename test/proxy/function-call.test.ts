@@ -212,3 +212,60 @@ describe('FunctionCall through the gate', () => {
     }
   });
 });
+
+describe('a large-object read is a read the policy decides on', () => {
+  it('held under a rule that reviews reads, it runs once approved; denied under one that denies them', async () => {
+    const review = await startGatedProxy({
+      policyFiles: {
+        'r.yml': `version: 1
+rules:
+  - name: review-reads
+    match:
+      class: read
+    action: review
+`,
+      },
+    });
+    const deny = await startGatedProxy({
+      policyFiles: {
+        'd.yml': `version: 1
+rules:
+  - name: no-reads
+    match:
+      class: read
+    action: deny
+    message: reads are refused here
+`,
+      },
+    });
+    const c = await RawClient.connect(review.proxy.host, review.proxy.port);
+    const d = await RawClient.connect(deny.proxy.host, deny.proxy.port);
+    try {
+      expect((await c.startup('sluice_trust', db)).at(-1)?.code).toBe('Z');
+      expect(status(await query(c, 'BEGIN'))).toBe('T');
+      c.write(functionCall(952, [int4(LO), int4(INV_READ)]));
+      const req = await review.nextRequest();
+      expect(req.classification.class).toBe('read');
+      expect(req.sql).toBe('lo_open (FunctionCall)');
+      const res = await review.approvals.broker.approve(req.id, {
+        by: 'dba',
+        reason: 'ok',
+        source: 'local',
+        anyOwner: true,
+      });
+      expect(res.ok).toBe(true);
+      const opened = await c.untilReady();
+      expect(opened.some((m) => m.code === 'V')).toBe(true);
+      expect(status(await query(c, 'ROLLBACK'))).toBe('I');
+
+      expect((await d.startup('sluice_trust', db)).at(-1)?.code).toBe('Z');
+      const denied = await call(d, 954, [int4(0), int4(1)]);
+      expect(refusal(denied)).toMatchObject({ C: '42501', M: 'Sluice: reads are refused here' });
+    } finally {
+      c.end();
+      d.end();
+      await review.close();
+      await deny.close();
+    }
+  });
+});
