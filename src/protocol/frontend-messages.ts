@@ -14,7 +14,7 @@ export type FrontendMessage =
   | { type: 'Close'; target: 'S' | 'P'; name: string }
   | { type: 'Sync' }
   | { type: 'Flush' }
-  | { type: 'FunctionCall'; functionOid: number }
+  | { type: 'FunctionCall'; functionOid: number; args: FunctionCallArgument[] }
   | { type: 'Terminate' }
   | { type: 'Password' }
   | { type: 'CopyData'; length: number }
@@ -129,8 +129,8 @@ export function decodeFrontend(frame: Frame, encoding: BufferEncoding = 'utf8'):
     case FrontendCode.Terminate:
       return { type: 'Terminate' };
     case FrontendCode.FunctionCall: {
-      const r = new Reader(raw, 'FunctionCall', encoding);
-      return { type: 'FunctionCall', functionOid: r.int32() >>> 0 };
+      const call = decodeFunctionCall(frame);
+      return { type: 'FunctionCall', functionOid: call.oid, args: call.args };
     }
     case FrontendCode.Password:
       return { type: 'Password' };
@@ -245,4 +245,48 @@ export function decodeBind(frame: Frame, encoding: BufferEncoding = 'utf8'): Bin
 export function paramFormat(formats: number[], i: number): 'text' | 'binary' {
   const f = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
   return f === 1 ? 'binary' : 'text';
+}
+
+export interface FunctionCallArgument {
+  format: 'text' | 'binary';
+  /** The argument's bytes (a view of the frame), or null for NULL. */
+  value: Buffer | null;
+}
+
+/**
+ * A FunctionCall: the function's OID and its arguments, each with its format, checked as
+ * the server checks them (format codes 0 or 1, one code or one per argument, lengths that
+ * fit, nothing after the result format). Malformed: 08P01.
+ */
+export function decodeFunctionCall(frame: Frame): { oid: number; args: FunctionCallArgument[] } {
+  const r = new Reader(frame.raw, 'FunctionCall', 'utf8');
+  const oid = r.int32() >>> 0;
+  const nFormats = r.int16();
+  if (nFormats < 0) r.fail('negative format count');
+  const formats: number[] = [];
+  for (let i = 0; i < nFormats; i++) {
+    const f = r.int16();
+    if (f !== 0 && f !== 1) r.fail(`invalid format code ${f}`);
+    formats.push(f);
+  }
+  const nArgs = r.int16();
+  if (nArgs < 0) r.fail('negative argument count');
+  if (nFormats > 1 && nFormats !== nArgs) r.fail('format codes do not match the arguments');
+  const args: FunctionCallArgument[] = [];
+  for (let i = 0; i < nArgs; i++) {
+    const len = r.int32();
+    const format = paramFormat(formats, i);
+    if (len === -1) {
+      args.push({ format, value: null });
+      continue;
+    }
+    if (len < 0) r.fail('invalid argument length');
+    const at = r.off;
+    r.skip(len);
+    args.push({ format, value: frame.raw.subarray(at, at + len) });
+  }
+  const result = r.int16();
+  if (result !== 0 && result !== 1) r.fail(`invalid result format code ${result}`);
+  r.end();
+  return { oid, args };
 }

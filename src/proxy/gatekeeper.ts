@@ -12,6 +12,7 @@ import {
   decodeBindTarget,
   decodeExecutePortal,
   decodeFrontend,
+  decodeFunctionCall,
   decodeQueryText,
 } from '../protocol/frontend-messages.js';
 import { noticeResponse, type ErrorFields } from '../protocol/builders.js';
@@ -159,8 +160,11 @@ export class Gatekeeper {
         break;
       }
       case FrontendCode.FunctionCall: {
-        const c = classifier.functionCall();
-        this.refuse('simple', forbiddenError(c), out);
+        // Large-object reads (libpq's lo_* API) go to the policy like any read; every
+        // other call is refused. Either way the server answers with one ReadyForQuery.
+        const c = classifier.functionCall(decodeFunctionCall(frame));
+        if (c.class === 'forbidden') this.refuse('simple', forbiddenError(c), out);
+        else this.gateStatement(frame, 'simple', c, c.statements[0]?.sql ?? '', out);
         return;
       }
       case FrontendCode.Sync:

@@ -1,5 +1,6 @@
 // The per-session classifier as the proxy uses it (implemented by src/sql's
 // SessionClassifier). Declared here so the proxy depends on a shape, not on a module.
+import type { FunctionCallMessage } from '../sql/function-call-rules.js';
 import type { Classification, ClassifierOptions } from '../sql/types.js';
 
 export interface StatementClassifier {
@@ -16,7 +17,8 @@ export interface StatementClassifier {
   portal(portalName: string): Classification;
   close(kind: 'S' | 'P', name: string): void;
   parameterStatus(name: string, value: string): void;
-  functionCall(): Classification;
+  /** The FunctionCall message: only large-object reads are not forbidden. */
+  functionCall(call: FunctionCallMessage): Classification;
   /**
    * Batch boundaries, so that what a name holds is only taken as settled once the server
    * ran the batch that defined it: the client's Sync, and the server's ReadyForQuery and

@@ -469,11 +469,41 @@ const SOURCE = `
   xidneq xidneqint4 xidout xidrecv xidsend xml xml_in xml_is_well_formed
   xml_is_well_formed_content xml_is_well_formed_document xml_out xml_recv xml_send xmlagg
   xmlcomment xmlconcat2 xmlexists xmltext xmlvalidate xpath xpath_exists
-  pg_sleep pg_sleep_for pg_sleep_until
+  pg_sleep pg_sleep_for pg_sleep_until pg_export_snapshot
 `;
 
-export const BUILTIN_SAFE_FUNCTIONS: ReadonlySet<string> = new Set(
-  SOURCE.split(/\s+/).filter(Boolean),
+/**
+ * IMMUTABLE or STABLE pg_catalog functions of PostgreSQL 15 that PostgreSQL 18 no longer
+ * has (renamed statistics readers, the interval aggregate's old support functions): a
+ * client of an older server calls them. test/sql/builtin-functions.test.ts checks the
+ * whole list against a PostgreSQL 15 catalog kept in test/sql/fixtures.
+ */
+export const OLDER_RELEASE_SAFE_FUNCTIONS: ReadonlySet<string> = new Set(
+  `interval_accum interval_accum_inv interval_combine pg_stat_get_bgwriter_buf_written_checkpoints
+  pg_stat_get_bgwriter_requested_checkpoints pg_stat_get_bgwriter_timed_checkpoints
+  pg_stat_get_buf_fsync_backend pg_stat_get_buf_written_backend pg_stat_get_checkpoint_sync_time
+  pg_stat_get_checkpoint_write_time pg_timezone_abbrevs`
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+export const BUILTIN_SAFE_FUNCTIONS: ReadonlySet<string> = new Set([
+  ...SOURCE.split(/\s+/).filter(Boolean),
+  ...OLDER_RELEASE_SAFE_FUNCTIONS,
+]);
+
+/**
+ * The SQL functions PostgreSQL ships in information_schema (its views call them, and so do
+ * JDBC and ORM introspection queries): all IMMUTABLE or STABLE SQL over the catalogs.
+ * Trusted only when called as information_schema.name; the schema belongs to the bootstrap
+ * superuser, so nobody else can add or replace a function there.
+ */
+export const INFORMATION_SCHEMA_SAFE_FUNCTIONS: ReadonlySet<string> = new Set(
+  `_pg_expandarray _pg_index_position _pg_truetypid _pg_truetypmod _pg_char_max_length
+  _pg_char_octet_length _pg_numeric_precision _pg_numeric_precision_radix _pg_numeric_scale
+  _pg_datetime_precision _pg_interval_type`
+    .split(/\s+/)
+    .filter(Boolean),
 );
 
 /** VOLATILE built-ins deliberately on the list above (the catalog test expects exactly these). */
@@ -498,7 +528,7 @@ export const VOLATILE_SAFE_FUNCTIONS: ReadonlySet<string> = new Set(
   pg_control_system current_query pg_get_wal_summarizer_state pg_get_sequence_data
   pg_collation_actual_version pg_database_collation_actual_version pg_current_logfile
   pg_get_wal_resource_managers pg_available_wal_summaries pg_isolation_test_session_is_blocked
-  pg_stat_clear_snapshot bernoulli system pg_sleep pg_sleep_for pg_sleep_until`
+  pg_stat_clear_snapshot bernoulli system pg_sleep pg_sleep_for pg_sleep_until pg_export_snapshot`
     .split(/\s+/)
     .filter(Boolean),
 );

@@ -2,7 +2,7 @@
 // Order matters: forbidden names first, then known writers, then the side-effect-free
 // allowlist (built-in, or extended by policy), and everything else is a write, because a
 // user-defined function can do anything whatever volatility it declares.
-import { BUILTIN_SAFE_FUNCTIONS } from './builtin-functions.js';
+import { BUILTIN_SAFE_FUNCTIONS, INFORMATION_SCHEMA_SAFE_FUNCTIONS } from './builtin-functions.js';
 import { BUILTIN_OPERATORS } from './builtin-operators.js';
 import type { StatementClass } from './types.js';
 
@@ -87,18 +87,30 @@ export function judgeFunction(
   const shown = `${functionDisplayName(parts)}()`;
   const forbidden = FORBIDDEN.get(name);
   if (forbidden) return { class: 'forbidden', reason: `${shown} ${forbidden}` };
+  const builtinSchema = schema === undefined || schema === 'pg_catalog';
+  // lo_get returns a large object's bytes: the one lo_ function that only reads (the
+  // server allows it in a read-only transaction; lo_put, lo_create... it refuses).
+  if (builtinSchema && name === 'lo_get') {
+    return { class: 'read', reason: `${shown} reads a large object` };
+  }
   for (const rule of PREFIX_RULES) {
     if (name.startsWith(rule.prefix))
       return { class: rule.class, reason: `${shown} ${rule.reason}` };
   }
   const writer = WRITERS.get(name);
   if (writer) return { class: 'write', reason: `${shown} ${writer}` };
-  const builtinSchema = schema === undefined || schema === 'pg_catalog';
   if (builtinSchema && name === 'set_config') {
     return { class: 'session', reason: `${shown} changes a setting`, setConfig: true };
   }
   if (builtinSchema && BUILTIN_SAFE_FUNCTIONS.has(name)) {
     return { class: 'read', reason: `${shown} is a side-effect-free built-in` };
+  }
+  if (
+    parts.length === 2 &&
+    schema === 'information_schema' &&
+    INFORMATION_SCHEMA_SAFE_FUNCTIONS.has(name)
+  ) {
+    return { class: 'read', reason: `${shown} is a side-effect-free information_schema function` };
   }
   if (policyAllows(schema, name, safeFunctions)) {
     return { class: 'read', reason: `${shown} is allowlisted by policy` };

@@ -1,5 +1,6 @@
 // DROP, COMMENT ON and SECURITY LABEL name their objects as plain name lists rather than
 // RangeVars; for table-like objects these are still relations the statement writes.
+import { CATALOG_RELATIONS } from './catalog-relations.js';
 import type { RelationRef } from './types.js';
 
 type Body = Record<string, unknown>;
@@ -34,5 +35,6 @@ function add(out: RelationRef[], parts: string[]): void {
   const name = parts[parts.length - 1];
   if (!name) return;
   const schema = parts.length > 1 ? parts[parts.length - 2]! : undefined;
-  out.push({ schema: schema ?? 'public', name, qualified: schema !== undefined, access: 'write' });
+  const resolved = schema ?? (CATALOG_RELATIONS.has(name) ? 'pg_catalog' : 'public');
+  out.push({ schema: resolved, name, qualified: schema !== undefined, access: 'write' });
 }

@@ -9,6 +9,7 @@
 // session-names.ts for why; without them reused names are judged more strictly).
 import { canonicalOptions, classify, classifyAsync, fitsShape, queryShape } from './classify.js';
 import { classificationOf, mergeInfos, resolvedInfo } from './info-merge.js';
+import { judgeFunctionCall, type FunctionCallMessage } from './function-call-rules.js';
 import { ParserAgreement } from './parser-agreement.js';
 import { SessionNames, type Entry } from './session-names.js';
 import type { QueryShape } from './template-cache.js';
@@ -132,31 +133,14 @@ export class SessionClassifier {
     this.agreement.parameterStatus(name, value);
   }
 
-  /** The FunctionCall ('F') message calls a function by OID: Sluice cannot see what it does. */
-  functionCall(): Classification {
-    // The proxy refuses it by sending the server a failing substitute: one ReadyForQuery.
+  /**
+   * The FunctionCall ('F') message calls a function by OID: only the large-object read
+   * calls pass (function-call-rules.ts). Forwarded or refused, it ends in one ReadyForQuery.
+   */
+  functionCall(call: FunctionCallMessage): Classification {
     if (this.names.inBatch) this.names.expectReady();
     else this.names.closeBatch();
-    return {
-      class: 'forbidden',
-      statements: [
-        {
-          sql: '',
-          location: 0,
-          length: 0,
-          kind: 'FunctionCall',
-          class: 'forbidden',
-          relations: [],
-          functions: [],
-          flags: [],
-          risk: 'critical',
-          reasons: [
-            'the FunctionCall protocol message calls a function by OID, which Sluice cannot check',
-          ],
-          fingerprint: '',
-        },
-      ],
-    };
+    return judgeFunctionCall(call);
   }
 
   /** The text a prepared statement holds (for approvers); several texts if ambiguous. */

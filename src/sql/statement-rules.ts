@@ -21,6 +21,9 @@ export interface RuleContext {
 
 type Body = Record<string, unknown>;
 
+/** LockStmt.mode for ACCESS SHARE (PostgreSQL's AccessShareLock; 0 is NoLock). */
+const ACCESS_SHARE_LOCK = 1;
+
 export function classifyNode(node: unknown, ctx: RuleContext): Verdict {
   const keys = typeof node === 'object' && node !== null ? Object.keys(node) : [];
   const kind = keys.length === 1 ? keys[0]! : 'Unknown';
@@ -90,6 +93,16 @@ function applyFamily(
       v.raise('write', `TRUNCATE removes every row of ${targets(v) || 'the tables'}`);
       return true;
     case Family.maintenance:
+      if (kind === 'LockStmt' && b.mode === ACCESS_SHARE_LOCK) {
+        // The lock every SELECT takes on what it reads; PostgreSQL allows it in a
+        // read-only transaction. pg_dump takes it on every table it dumps.
+        v.relations = v.relations.map((r) => ({ ...r, access: 'read' as const }));
+        dedupeRelations(v);
+        v.reason(
+          `LOCK ... IN ACCESS SHARE MODE only blocks ${readTargets(v)} from being altered or dropped, as a SELECT does`,
+        );
+        return true;
+      }
       v.raise('write', maintenanceReason(kind, b));
       return true;
     case Family.code:
@@ -281,6 +294,10 @@ function targets(v: Verdict): string {
     .filter((r) => r.access === 'write')
     .map((r) => `${r.schema}.${r.name}`)
     .join(', ');
+}
+
+function readTargets(v: Verdict): string {
+  return v.relations.map((r) => `${r.schema}.${r.name}`).join(', ') || 'the tables';
 }
 
 function describeReads(v: Verdict, what: string): string {

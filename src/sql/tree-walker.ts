@@ -10,7 +10,9 @@ import {
   judgeOperator,
   type FunctionVerdict,
 } from './function-rules.js';
+import { CATALOG_RELATIONS } from './catalog-relations.js';
 import { nodeFields, type FieldKind } from './node-schema.js';
+import { pinnedSetConfigCalls } from './pinned-setting.js';
 import { judgeSetting, splitListSetting, type SettingValue } from './setting-rules.js';
 import {
   ANALYZER_ONLY,
@@ -58,7 +60,18 @@ interface Frame {
   access: Access;
   depth: number;
   inCte: boolean;
+  /** A RangeVar naming the relation a CREATE makes: it goes to the creation schema. */
+  creates?: boolean;
 }
+
+/** Fields whose RangeVar names a relation being created, never an existing one. */
+const CREATION_TARGETS: ReadonlySet<string> = new Set([
+  'CreateStmt.relation',
+  'IntoClause.rel',
+  'ViewStmt.view',
+  'CreateSeqStmt.sequence',
+  'CompositeTypeStmt.typevar',
+]);
 
 type Body = Record<string, unknown>;
 
@@ -82,6 +95,8 @@ export function walkStatement(
   };
   const relationKeys = new Set<string>();
   const cteNames = new Set<string>();
+  /** set_config() calls whose setting name a WHERE clause pins (pinned-setting.ts). */
+  let pinned: Map<object, string> | undefined;
   const safe = opts.safeFunctions ?? [];
   const stack: Frame[] = [{ type: kind, body, access: opts.topAccess, depth: 0, inCte: false }];
 
@@ -140,11 +155,12 @@ export function walkStatement(
         access = b.is_from ? 'write' : 'read';
       else if (frame.type === 'CopyStmt') access = 'read';
       const inCte = frame.inCte || frame.type === 'CommonTableExpr';
+      const creates = CREATION_TARGETS.has(`${frame.type}.${field}`);
       pushField(
         stack,
         fk,
         value,
-        { access, depth: childDepth, inCte },
+        { access, depth: childDepth, inCte, ...(creates ? { creates } : {}) },
         facts,
         `${frame.type}.${field}`,
       );
@@ -158,7 +174,13 @@ export function walkStatement(
         const name = str(b.relname);
         const schemaName = str(b.schemaname);
         if (frame.access === 'read' && !schemaName && cteNames.has(name)) return;
-        const schema = schemaName || (b.relpersistence === 't' ? 'pg_temp' : 'public');
+        const schema =
+          schemaName ||
+          (b.relpersistence === 't'
+            ? 'pg_temp'
+            : !frame.creates && CATALOG_RELATIONS.has(name)
+              ? 'pg_catalog'
+              : 'public');
         const key = `${schema}\u0000${name}\u0000${frame.access}`;
         if (!relationKeys.has(key)) {
           relationKeys.add(key);
@@ -185,6 +207,7 @@ export function walkStatement(
           }
         }
         if (frame.type === 'SelectStmt') {
+          if (frame.depth === 0 && kind === 'SelectStmt') pinned = pinnedSetConfigCalls(b);
           if (b.intoClause) facts.selectInto = true;
           if (Array.isArray(b.lockingClause) && b.lockingClause.length > 0) facts.locking = true;
         }
@@ -196,7 +219,7 @@ export function walkStatement(
         const display = functionDisplayName(parts);
         if (verdict.setConfig) {
           facts.settingChange = true;
-          noteCall(display, setConfigVerdict(b.args));
+          noteCall(display, setConfigVerdict(b.args, pinned?.get(b)));
         } else noteCall(display, verdict);
         return;
       }
@@ -223,9 +246,9 @@ export function walkStatement(
     if (verdict.class !== 'read') noteCall(`operator(${parts.join('.')})`, verdict);
   }
 
-  function setConfigVerdict(args: unknown): FunctionVerdict {
+  function setConfigVerdict(args: unknown, pinnedName: string | undefined): FunctionVerdict {
     const list = Array.isArray(args) ? args : [];
-    const name = constString(list[0]);
+    const name = constString(list[0]) ?? pinnedName;
     const value = constString(list[1]);
     if (name === undefined) {
       return {
@@ -247,7 +270,7 @@ function pushField(
   stack: Frame[],
   fk: FieldKind,
   value: unknown,
-  ctx: { access: Access; depth: number; inCte: boolean },
+  ctx: { access: Access; depth: number; inCte: boolean; creates?: boolean },
   facts: WalkFacts,
   where: string,
 ): void {
@@ -281,7 +304,7 @@ function pushField(
 function pushWrapped(
   stack: Frame[],
   value: unknown,
-  ctx: { access: Access; depth: number; inCte: boolean },
+  ctx: { access: Access; depth: number; inCte: boolean; creates?: boolean },
   facts: WalkFacts,
   where: string,
 ): void {

@@ -26,7 +26,7 @@ export type Risk = (typeof Risk)[keyof typeof Risk];
 export type Access = 'read' | 'write';
 
 export interface RelationRef {
-  /** Schema as written, or 'public' when unqualified (see `qualified`). */
+  /** Schema as written; unqualified: pg_catalog for a catalog table or view, else public (see `qualified`). */
   schema: string;
   name: string;
   /** Whether the statement named the schema explicitly. */

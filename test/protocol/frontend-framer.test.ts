@@ -251,7 +251,7 @@ describe('FrontendFramer typed phase', () => {
       'Terminate',
       'FunctionCall',
     ]);
-    expect(msgs[16]).toEqual({ type: 'FunctionCall', functionOid: 1598 });
+    expect(msgs[16]).toEqual({ type: 'FunctionCall', functionOid: 1598, args: [] });
     const bind = decodeBind(framed([])[3]!);
     expect(bind.values.map((v) => (v === null ? null : v.toString('hex')))).toEqual([
       Buffer.from('42').toString('hex'),

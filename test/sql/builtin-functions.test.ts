@@ -4,8 +4,11 @@
 // forbidden function slipped in.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
+import { readFileSync } from 'node:fs';
 import {
   BUILTIN_SAFE_FUNCTIONS,
+  INFORMATION_SCHEMA_SAFE_FUNCTIONS,
+  OLDER_RELEASE_SAFE_FUNCTIONS,
   VOLATILE_SAFE_FUNCTIONS,
 } from '../../src/sql/builtin-functions.js';
 import { BUILTIN_OPERATORS } from '../../src/sql/builtin-operators.js';
@@ -13,6 +16,25 @@ import { judgeFunction } from '../../src/sql/function-rules.js';
 import { adminClient } from '../helpers/pg.js';
 
 let client: pg.Client;
+
+/**
+ * IMMUTABLE/STABLE built-ins that are not side-effect free, kept off the allowlist (see
+ * docs/classification.md): txid_current and pg_current_xact_id assign a transaction id;
+ * the *_to_xml family runs queries over whole tables, schemas or databases.
+ */
+const STABLE_EXCEPTIONS = [
+  'txid_current',
+  'pg_current_xact_id',
+  'database_to_xml',
+  'database_to_xml_and_xmlschema',
+  'database_to_xmlschema',
+  'schema_to_xml',
+  'schema_to_xml_and_xmlschema',
+  'schema_to_xmlschema',
+  'table_to_xml',
+  'table_to_xml_and_xmlschema',
+  'table_to_xmlschema',
+];
 const volatility = new Map<string, Set<string>>();
 
 beforeAll(async () => {
@@ -30,9 +52,44 @@ beforeAll(async () => {
 afterAll(() => client.end());
 
 describe('built-in allowlist', () => {
-  it('names only functions that exist in pg_catalog', () => {
-    const missing = [...BUILTIN_SAFE_FUNCTIONS].filter((n) => !volatility.has(n));
+  it('names only functions that exist in pg_catalog (or in an older release’s)', () => {
+    const missing = [...BUILTIN_SAFE_FUNCTIONS].filter(
+      (n) => !volatility.has(n) && !OLDER_RELEASE_SAFE_FUNCTIONS.has(n),
+    );
     expect(missing).toEqual([]);
+    // The older releases' names are kept only while this server has no function of that name.
+    expect([...OLDER_RELEASE_SAFE_FUNCTIONS].filter((n) => volatility.has(n))).toEqual([]);
+  });
+
+  it('holds every function the live catalog marks IMMUTABLE or STABLE, but the documented exceptions', () => {
+    const readOnly = [...volatility].filter(([, v]) => !v.has('v')).map(([n]) => n);
+    const absent = readOnly.filter((n) => !BUILTIN_SAFE_FUNCTIONS.has(n)).sort();
+    expect(absent).toEqual(STABLE_EXCEPTIONS.filter((n) => volatility.has(n)).sort());
+  });
+
+  it('holds every function PostgreSQL 15 marks IMMUTABLE or STABLE, but the documented exceptions', () => {
+    const pg15 = readFileSync(
+      new URL('./fixtures/pg15-stable-functions.txt', import.meta.url),
+      'utf8',
+    )
+      .split('\n')
+      .filter((l) => l !== '' && !l.startsWith('#'));
+    expect(pg15.length).toBeGreaterThan(2000);
+    const absent = pg15.filter((n) => !BUILTIN_SAFE_FUNCTIONS.has(n)).sort();
+    expect(absent).toEqual([...STABLE_EXCEPTIONS].sort());
+  });
+
+  it('trusts information_schema’s own functions only schema-qualified, and they are all read-only', async () => {
+    const rows = await client.query<{ proname: string; provolatile: string }>(
+      "SELECT proname, provolatile FROM pg_proc WHERE pronamespace = 'information_schema'::regnamespace",
+    );
+    expect(new Set(rows.rows.map((r) => r.proname))).toEqual(INFORMATION_SCHEMA_SAFE_FUNCTIONS);
+    expect(rows.rows.every((r) => r.provolatile !== 'v')).toBe(true);
+    for (const n of INFORMATION_SCHEMA_SAFE_FUNCTIONS) {
+      expect(judgeFunction(['information_schema', n]).class, n).toBe('read');
+      expect(judgeFunction([n]).class, n).toBe('write');
+      expect(judgeFunction(['public', n]).class, n).toBe('write');
+    }
   });
 
   it('holds VOLATILE functions only when deliberately listed as read-only', () => {
@@ -103,7 +160,12 @@ describe('built-in allowlist', () => {
   it('every forbidden or writing function the rules name is a real function somewhere or an extension’s', () => {
     expect(judgeFunction(['pg_terminate_backend']).class).toBe('forbidden');
     expect(volatility.has('pg_terminate_backend')).toBe(true);
-    expect(judgeFunction(['lo_get']).class).toBe('write');
+    expect(judgeFunction(['lo_get']).class).toBe('read');
+    expect(judgeFunction(['app', 'lo_get']).class).toBe('write');
+    for (const n of ['lo_put', 'lo_create', 'lo_creat', 'lo_unlink', 'lo_truncate', 'lowrite'])
+      expect(judgeFunction([n]).class, n).toBe('write');
+    expect(judgeFunction(['lo_import']).class).toBe('forbidden');
+    expect(judgeFunction(['pg_export_snapshot']).class).toBe('read');
   });
 
   it('the operator list is exactly the server’s operator symbols', async () => {

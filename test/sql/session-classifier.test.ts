@@ -373,11 +373,13 @@ describe('server settings (ParameterStatus)', () => {
     expect(s.query('SELECT lower(x) FROM t').class).toBe('forbidden');
   });
 
-  it('the FunctionCall message is forbidden', () => {
+  it('the FunctionCall message is forbidden except for large-object reads', () => {
     const s = started();
-    const c = s.functionCall();
+    const c = s.functionCall({ oid: 1598, args: [] });
     expect(c.class).toBe('forbidden');
     expect(c.statements[0]!.reasons[0]).toMatch(/FunctionCall/);
+    const read = s.functionCall({ oid: 953, args: [{ format: 'binary', value: Buffer.alloc(4) }] });
+    expect(read.class).toBe('read');
   });
 
   it('setOptions applies to later statements', () => {
