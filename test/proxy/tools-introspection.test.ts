@@ -23,7 +23,7 @@ interface FixtureQuery {
 }
 
 /** Splits a fixture at its `-- query: <name>` lines; `-- params: <json>` gives parameters. */
-export function readFixture(file: string): FixtureQuery[] {
+function readFixture(file: string): FixtureQuery[] {
   const out: FixtureQuery[] = [];
   let current: FixtureQuery | undefined;
   let lines: string[] = [];
