@@ -3,6 +3,7 @@
 // pg_dump's own major version (see ../helpers/private-postgres.ts) holding the vendored
 // schema test/fixtures/dump-schema.sql (large objects included).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,8 +23,15 @@ const skipReason = 'reason' in plan ? plan.reason : undefined;
 if (skipReason) console.warn(`tools-pg-dump: skipped: ${skipReason}`);
 
 const DB = 'tools';
-/** A fixed psql \restrict key: by default pg_dump draws a random one per run. */
-const RESTRICT = ['--restrict-key=sluicetest'];
+/**
+ * A fixed psql \restrict key: pg_dump (since 15.14, 16.10, 17.6) draws a random one per
+ * run otherwise. Older versions have neither the option nor the random key.
+ */
+const RESTRICT =
+  !('reason' in tools) &&
+  execFileSync(path.join(tools.bin, 'pg_dump'), ['--help']).toString().includes('--restrict-key')
+    ? ['--restrict-key=sluicetest']
+    : [];
 
 /** pg_dump modes whose plain-text output is compared as is. */
 const PLAIN_MODES: Record<string, string[]> = {
