@@ -20,9 +20,12 @@ export interface GatedProxy {
   close(): Promise<void>;
 }
 
-/** `policyFiles`: file name → YAML; omitted means the built-in defaults. */
+/**
+ * `policyFiles`: file name → YAML; omitted means the built-in defaults. `upstream`: a
+ * postgres:// URL of another server than the suite's (default).
+ */
 export async function startGatedProxy(
-  opts: { policyFiles?: Record<string, string>; controlUrl?: string } = {},
+  opts: { policyFiles?: Record<string, string>; controlUrl?: string; upstream?: string } = {},
 ): Promise<GatedProxy> {
   await initClassifier();
   const root = mkdtempSync(path.join(tmpdir(), 'sluice-gated-'));
@@ -51,6 +54,7 @@ export async function startGatedProxy(
     else created.push(e.request);
   });
   const proxy = await startTestProxy({
+    ...(opts.upstream ? { upstream: opts.upstream } : {}),
     policy,
     gate: approvals.broker,
     classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
