@@ -29,6 +29,8 @@ export interface HarnessOptions {
   ids?: string[];
   store?: MemoryRequestStore;
   retries?: number;
+  /** Wait before retry n is retryBaseMs * n^2 (default 1 ms). */
+  retryBaseMs?: number;
   /** Run broker.recover() before GitHub starts, as openApprovals does at startup. */
   recover?: boolean;
 }
@@ -84,7 +86,12 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     admin,
     env: o.env ?? appEnv(),
     ...(o.estimateUrl ? { estimateUrl: o.estimateUrl } : {}),
-    tuning: { retries: o.retries ?? 2, retryBaseMs: 1, rateLimitBaseMs: 1, pacing: false },
+    tuning: {
+      retries: o.retries ?? 2,
+      retryBaseMs: o.retryBaseMs ?? 1,
+      rateLimitBaseMs: 1,
+      pacing: false,
+    },
   });
   if (gh.mode !== 'app') throw new Error('expected app mode');
   const address = await admin.listen();
