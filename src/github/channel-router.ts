@@ -35,11 +35,14 @@ export function openDeadline(request: Pick<ApprovalRequest, 'createdAt' | 'expir
   return expires - Math.min(2000, (expires - created) / 4);
 }
 
+// Openings are ranked in the order their requests were created (several can share a
+// millisecond), so each PR's writes go out together instead of interleaving with the rest.
+let opened = 0;
+
 function workFor(event: BrokerEvent): GitHubWork {
-  const rank = Date.parse(event.request.createdAt);
   return event.type === 'created'
-    ? { kind: WorkKind.open, rank, deadline: openDeadline(event.request) }
-    : { kind: WorkKind.followUp, rank };
+    ? { kind: WorkKind.open, rank: ++opened, deadline: openDeadline(event.request) }
+    : { kind: WorkKind.followUp, rank: Date.parse(event.request.createdAt) };
 }
 
 async function clientFor(

@@ -15,7 +15,7 @@ export interface GitHubWork {
   kind: WorkKind;
   /** Epoch ms by which the calls must have answered (absent: only the retry count bounds them). */
   deadline?: number;
-  /** Orders work of the same kind: the older request goes first (epoch ms of its creation). */
+  /** Orders work of the same kind: lower first (the older request). */
   rank: number;
 }
 
