@@ -19,6 +19,7 @@ import { githubSettingsFromPolicy, type PolicyGitHubView } from './policy-settin
 import { estimateRows } from './row-estimate.js';
 import { createSetupHandler, SETUP_PATH, WEBHOOK_PATH } from './setup-flow.js';
 import { registerWebhooks } from './webhook-handlers.js';
+import { signatureGate } from './signature-gate.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -118,7 +119,11 @@ async function startApp(
   };
   registerWebhooks(probot, deps, new DeliveryGuard());
   const unsubscribe = subscribeGitHub(deps);
-  const handler = await probot.getNodeMiddleware({ path: WEBHOOK_PATH });
+  const handler = signatureGate(
+    env.webhookSecret,
+    logger,
+    await probot.getNodeMiddleware({ path: WEBHOOK_PATH }),
+  );
 
   opts.admin?.use('/api/github', handler);
   opts.admin?.addStatus?.('github', () => {
