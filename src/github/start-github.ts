@@ -57,6 +57,8 @@ export type GitHubService =
       appId: number;
       baseUrl: string;
       webhookPath: string;
+      /** owner/repo requests go to (the policy's settings.github), null when none is set. */
+      repo(): string | null;
       probot: Probot;
       handler: NodeHandler;
       /** Resolves when every queued GitHub update has finished (tests, shutdown). */
@@ -153,6 +155,10 @@ async function startApp(
     appId: env.appId,
     baseUrl: env.baseUrl,
     webhookPath: WEBHOOK_PATH,
+    repo: () => {
+      const s = settings();
+      return s ? `${s.owner}/${s.repo}` : null;
+    },
     probot,
     handler,
     idle,
