@@ -25,7 +25,9 @@ const HELP = `Usage: sluice proxy [options]
   --upstream URL          postgres://host:port/db?sslmode=… (env SLUICE_UPSTREAM);
                           omitted: start an embedded PostgreSQL under the state folder
   --policies DIR          policy files (env SLUICE_POLICIES); omitted: built-in defaults
-  --codeowners FILE       CODEOWNERS for table ownership (default: GitHub's lookup order)
+  --codeowners FILE       CODEOWNERS for table ownership (default: .github/CODEOWNERS,
+                          CODEOWNERS, docs/CODEOWNERS under the parent of --policies,
+                          or under the working directory without --policies)
   --tls-cert FILE, --tls-key FILE
                           terminate TLS for clients (env SLUICE_TLS_CERT / SLUICE_TLS_KEY)
   --admin HOST:PORT       admin/approvals HTTP listener (env SLUICE_ADMIN_LISTEN, default 127.0.0.1:6480)
