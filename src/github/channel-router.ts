@@ -25,13 +25,21 @@ import { runWork, WorkKind, type GitHubWork } from './github-work.js';
 
 export const GITHUB_ACTOR = 'sluice:github';
 
+/** Below this timeout no opening deadline is set: there is no room for a retry anyway. */
+export const MIN_DEADLINE_TIMEOUT_MS = 2000;
+
 /**
  * When opening must have finished: a little before the request expires, so the client hears
  * "GitHub could not be reached" (57S02) rather than "expired" (57S01) when that is the truth.
+ * Requests shorter than 2 s get none (a healthy GitHub may need most of that to open a PR;
+ * they simply expire, as before).
  */
-export function openDeadline(request: Pick<ApprovalRequest, 'createdAt' | 'expiresAt'>): number {
+export function openDeadline(
+  request: Pick<ApprovalRequest, 'createdAt' | 'expiresAt'>,
+): number | undefined {
   const created = Date.parse(request.createdAt);
   const expires = Date.parse(request.expiresAt);
+  if (expires - created < MIN_DEADLINE_TIMEOUT_MS) return undefined;
   return expires - Math.min(2000, (expires - created) / 4);
 }
 
@@ -40,9 +48,10 @@ export function openDeadline(request: Pick<ApprovalRequest, 'createdAt' | 'expir
 let opened = 0;
 
 function workFor(event: BrokerEvent): GitHubWork {
-  return event.type === 'created'
-    ? { kind: WorkKind.open, rank: ++opened, deadline: openDeadline(event.request) }
-    : { kind: WorkKind.followUp, rank: Date.parse(event.request.createdAt) };
+  if (event.type !== 'created')
+    return { kind: WorkKind.followUp, rank: Date.parse(event.request.createdAt) };
+  const deadline = openDeadline(event.request);
+  return { kind: WorkKind.open, rank: ++opened, ...(deadline !== undefined ? { deadline } : {}) };
 }
 
 async function clientFor(

@@ -71,10 +71,12 @@ describe('GitHub outage against the request timeout', () => {
     }
   });
 
-  it('the opening deadline leaves room before the expiry, at most 2 s', () => {
+  it('the opening deadline leaves room before the expiry, at most 2 s; none under 2 s', () => {
     const at = (ms: number) => new Date(ms).toISOString();
     expect(openDeadline({ createdAt: at(0), expiresAt: at(20_000) })).toBe(18_000);
     expect(openDeadline({ createdAt: at(0), expiresAt: at(4000) })).toBe(3000);
+    expect(openDeadline({ createdAt: at(0), expiresAt: at(2000) })).toBe(1500);
+    expect(openDeadline({ createdAt: at(0), expiresAt: at(1999) })).toBeUndefined();
   });
 });
 
