@@ -28,6 +28,7 @@ import {
   type ApprovalRequest,
   type BrokerEvent,
   type BrokerListener,
+  type DenyCause,
   type ExecutionOutcome,
   type NewRequest,
   type ResolveResult,
@@ -199,11 +200,16 @@ export class Broker implements ApprovalBroker {
     });
   }
 
-  deny(id: string, by: string, reason: string): Promise<ResolveResult> {
+  deny(
+    id: string,
+    by: string,
+    reason: string,
+    cause: DenyCause = 'decision',
+  ): Promise<ResolveResult> {
     return this.locks.run(id, async () => {
       const live = await this.pendingOrError(id);
       if ('ok' in live) return live;
-      const request = await this.refuse(live, 'denied', by, reason);
+      const request = await this.refuse(live, 'denied', by, reason, cause);
       return { ok: true, request, released: false };
     });
   }
@@ -304,6 +310,7 @@ export class Broker implements ApprovalBroker {
     status: Refusal,
     by: string,
     reason: string | undefined,
+    cause: DenyCause = 'decision',
   ): Promise<ApprovalRequest> {
     const at = this.now().toISOString();
     const next: ApprovalRequest = {
@@ -315,7 +322,7 @@ export class Broker implements ApprovalBroker {
     live.timer?.clear();
     this.live.delete(next.id);
     // A refusal never waits on storage: refusing is always safe (fail closed).
-    live.settle(refusalVerdict(status, by, reason));
+    live.settle(refusalVerdict(status, by, reason, cause));
     try {
       await this.audit.append(ev.refusedEvent(next, status, by, reason));
       await this.store.update(next);

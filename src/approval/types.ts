@@ -87,10 +87,15 @@ export interface ApprovalRequest extends NewRequest {
   external?: Record<string, string | number>;
 }
 
+/** Why a request is denied: someone decided, or the channel could not reach anyone. */
+export type DenyCause = 'decision' | 'channel_unreachable';
+
 /** The final word on a held statement, delivered once. */
 export type Verdict =
   | { kind: 'approved'; by: string[]; reason?: string }
   | { kind: 'denied'; by: string; reason: string }
+  /** The approval channel (GitHub) could not be reached in time: nobody was asked. */
+  | { kind: 'unreachable'; by: string; reason: string }
   | { kind: 'expired' }
   | { kind: 'cancelled'; reason: string };
 
@@ -130,7 +135,8 @@ export interface ApprovalBroker extends ApprovalGate {
   ): Promise<ResolveResult>;
   /** Withdraws a vote (dismissed review, new push). No effect once released. */
   revoke(id: string, by: string, reason: string): Promise<ResolveResult>;
-  deny(id: string, by: string, reason: string): Promise<ResolveResult>;
+  /** `channel_unreachable`: the channel could not ask anyone (the client is told so). */
+  deny(id: string, by: string, reason: string, cause?: DenyCause): Promise<ResolveResult>;
   /** Channel bookkeeping. */
   setExternal(id: string, external: Record<string, string | number>): Promise<void>;
   /** Lifecycle notifications for channels. */

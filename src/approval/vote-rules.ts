@@ -1,6 +1,6 @@
 // The rules a single vote must pass before it counts, kept pure so they read as a list.
 import { normalizePrincipal, type TierApprover } from './tier-check.js';
-import type { ApprovalRequest, ApprovalVote, Verdict } from './types.js';
+import type { ApprovalRequest, ApprovalVote, DenyCause, Verdict } from './types.js';
 
 export type IncomingVote = Omit<ApprovalVote, 'at'> & { bindingHash?: string };
 
@@ -63,10 +63,13 @@ export function refusalVerdict(
   status: 'denied' | 'expired' | 'cancelled',
   by: string,
   reason: string | undefined,
+  cause: DenyCause = 'decision',
 ): Verdict {
   switch (status) {
     case 'denied':
-      return { kind: 'denied', by, reason: reason ?? '' };
+      return cause === 'channel_unreachable'
+        ? { kind: 'unreachable', by, reason: reason ?? '' }
+        : { kind: 'denied', by, reason: reason ?? '' };
     case 'expired':
       return { kind: 'expired' };
     case 'cancelled':

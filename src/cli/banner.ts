@@ -2,6 +2,37 @@
 import type { RunningProxy } from '../proxy/server.js';
 import type { RunningPostgres } from './embedded-postgres.js';
 
+/** What GitHub mode is doing, for the banner. */
+export type GitHubBanner =
+  | { mode: 'setup'; url: string }
+  | {
+      mode: 'app';
+      appId: number;
+      /** owner/repo from the policy's settings.github, or null when none is set. */
+      repo: string | null;
+      webhookUrl: string;
+      codeowners: string | null;
+    };
+
+function githubLines(g: GitHubBanner | undefined, adminUrl: string): string[] {
+  if (!g)
+    return [
+      `GitHub App: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or register one at ${adminUrl}/probot`,
+    ];
+  switch (g.mode) {
+    case 'setup':
+      return [
+        `GitHub App: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or register one at ${g.url}`,
+      ];
+    case 'app':
+      return [
+        `GitHub App ${g.appId} → ${g.repo ?? '(no repository: set settings.github.repository in the policy)'}`,
+        `  webhook URL: ${g.webhookUrl} (or the public URL that forwards to it)`,
+        `  CODEOWNERS: ${g.codeowners ?? '(none found)'}`,
+      ];
+  }
+}
+
 export function printBanner(o: {
   proxy: RunningProxy;
   adminUrl: string;
@@ -9,6 +40,7 @@ export function printBanner(o: {
   embedded?: RunningPostgres;
   policySource: string;
   stateDir: string;
+  github?: GitHubBanner;
 }): void {
   const host = o.proxy.host;
   const lines = ['', `Sluice is listening on ${host}:${o.proxy.port}`];
@@ -28,7 +60,7 @@ export function printBanner(o: {
     '  sluice approve ID --reason …    release one',
     '  sluice deny ID --reason …       refuse one',
     '  (from a checkout: npx sluice …)',
-    `GitHub App: set APP_ID, PRIVATE_KEY and WEBHOOK_SECRET, or register one at ${o.adminUrl}/probot`,
+    ...githubLines(o.github, o.adminUrl),
     '',
     'Ctrl-C stops Sluice' + (o.embedded ? ' and the embedded PostgreSQL.' : '.'),
     '',

@@ -1,6 +1,6 @@
 // Broker events -> GitHub. `created` opens the PR/issue/comment (and if GitHub cannot be
-// reached even after retries, denies the request: it is never released, and the client
-// gets a clear error at once instead of waiting for the timeout). `vote` and `resolved`
+// reached, denies the request: it is never released, and the client gets a clear error
+// at once, before the request's own timeout, instead of a misleading "expired"). `vote` and `resolved`
 // re-render the body or close with the reason; `finished` reports and squash-merges.
 import type { ApprovalRequest, BrokerEvent } from '../approval/types.js';
 import { tierSatisfied } from '../approval/tier-check.js';
@@ -20,8 +20,39 @@ import {
 import { describeEstimate } from './row-estimate.js';
 import { notifySlack, slackOutcomeText, slackRequestText } from './slack-notify.js';
 import { linkedPullRequestOf } from './channel-comment.js';
+import { isUnreachable } from './github-unreachable.js';
+import { runWork, WorkKind, type GitHubWork } from './github-work.js';
 
 export const GITHUB_ACTOR = 'sluice:github';
+
+/** Below this timeout no opening deadline is set: there is no room for a retry anyway. */
+export const MIN_DEADLINE_TIMEOUT_MS = 2000;
+
+/**
+ * When opening must have finished: a little before the request expires, so the client hears
+ * "GitHub could not be reached" (57S02) rather than "expired" (57S01) when that is the truth.
+ * Requests shorter than 2 s get none (a healthy GitHub may need most of that to open a PR;
+ * they simply expire, as before).
+ */
+export function openDeadline(
+  request: Pick<ApprovalRequest, 'createdAt' | 'expiresAt'>,
+): number | undefined {
+  const created = Date.parse(request.createdAt);
+  const expires = Date.parse(request.expiresAt);
+  if (expires - created < MIN_DEADLINE_TIMEOUT_MS) return undefined;
+  return expires - Math.min(2000, (expires - created) / 4);
+}
+
+// Openings are ranked in the order their requests were created (several can share a
+// millisecond), so each PR's writes go out together instead of interleaving with the rest.
+let opened = 0;
+
+function workFor(event: BrokerEvent): GitHubWork {
+  if (event.type !== 'created')
+    return { kind: WorkKind.followUp, rank: Date.parse(event.request.createdAt) };
+  const deadline = openDeadline(event.request);
+  return { kind: WorkKind.open, rank: ++opened, ...(deadline !== undefined ? { deadline } : {}) };
+}
 
 async function clientFor(
   deps: GitHubDeps,
@@ -63,11 +94,13 @@ async function onCreated(
       { err: errorMessage(err), request: request.id, channel: channel.name },
       'could not open the GitHub request',
     );
-    const res = await deps.broker.deny(
-      request.id,
-      GITHUB_ACTOR,
-      `could not open the GitHub request (${errorMessage(err)})`,
-    );
+    const res = isUnreachable(err)
+      ? await deps.broker.deny(request.id, GITHUB_ACTOR, err.message, 'channel_unreachable')
+      : await deps.broker.deny(
+          request.id,
+          GITHUB_ACTOR,
+          `could not open the GitHub request (${errorMessage(err)})`,
+        );
     if (!res.ok)
       deps.logger.warn(
         { request: request.id, code: res.code },
@@ -111,7 +144,11 @@ export async function catchUp(deps: GitHubDeps, limit = 200): Promise<number> {
       if (!ref || ref.done) continue;
       const type = status === 'executed' || status === 'failed' ? 'finished' : 'resolved';
       await deps.lock
-        .run(r.id, () => onChange(deps, settings, { type, request: r }))
+        .run(r.id, () =>
+          runWork({ kind: WorkKind.followUp, rank: Date.parse(r.createdAt) }, () =>
+            onChange(deps, settings, { type, request: r }),
+          ),
+        )
         .then(() => n++)
         .catch((err: unknown) =>
           deps.logger.error({ err: errorMessage(err), request: r.id }, 'GitHub catch-up failed'),
@@ -182,16 +219,18 @@ export function subscribeGitHub(deps: GitHubDeps): () => void {
   return deps.broker.subscribe((event) => {
     // Never block the broker (hold() must answer the proxy promptly): queue per request.
     void deps.lock
-      .run(event.request.id, async () => {
-        const settings = deps.settings();
-        if (!settings) {
-          if (event.type === 'created')
-            deps.logger.warn({ request: event.request.id }, 'no GitHub repo in the policy');
-          return;
-        }
-        if (event.type === 'created') await onCreated(deps, settings, event.request);
-        else await onChange(deps, settings, event);
-      })
+      .run(event.request.id, () =>
+        runWork(workFor(event), async () => {
+          const settings = deps.settings();
+          if (!settings) {
+            if (event.type === 'created')
+              deps.logger.warn({ request: event.request.id }, 'no GitHub repo in the policy');
+            return;
+          }
+          if (event.type === 'created') await onCreated(deps, settings, event.request);
+          else await onChange(deps, settings, event);
+        }),
+      )
       .catch((err: unknown) => {
         deps.logger.error(
           { err: errorMessage(err), request: event.request.id, event: event.type },

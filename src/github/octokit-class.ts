@@ -1,9 +1,14 @@
-// The Octokit class every API call goes through. ProbotOctokit already carries the retry
-// and throttling plugins; Probot's own throttle handlers give up on secondary rate limits,
-// so we replace them: 5xx and network errors (the retry plugin turns both into status >= 500)
-// and primary/secondary rate limits are all retried a bounded number of times with backoff.
+// The Octokit class every API call goes through. ProbotOctokit carries the retry and
+// throttling plugins; we swap its retry plugin for deadline-retry.ts (5xx and network errors
+// retried with backoff, never past the request's deadline), replace Probot's throttle
+// handlers (which give up on secondary rate limits) with bounded ones that also respect the
+// deadline, and pace writes with write-pacer.ts so one request's follow-ups never queue
+// ahead of another request's opening.
 import { ProbotOctokit } from 'probot';
 import type { Logger } from '../util/log.js';
+import { deadlineRetry } from './deadline-retry.js';
+import { timeLeft } from './github-work.js';
+import { WritePacer } from './write-pacer.js';
 
 export interface OctokitTuning {
   /** Retries for 5xx/network errors; waits retryBaseMs * n^2 before retry n. */
@@ -14,10 +19,12 @@ export interface OctokitTuning {
   /** Multiplier for GitHub's retry-after seconds (1000 = real time). */
   rateLimitBaseMs?: number;
   /**
-   * GitHub asks integrations to pace content-creating requests (1 s between writes, 3 s
-   * between notifying ones). On by default; tests turn it off to keep runs short.
+   * GitHub asks integrations to wait at least 1 s between content-creating requests
+   * (POST/PATCH/PUT/DELETE). On by default; tests turn it off to keep runs short.
    */
   pacing?: boolean;
+  /** The pause between writes when pacing is on (default 1000 ms). */
+  writeGapMs?: number;
 }
 
 interface ThrottleOptionsLike {
@@ -38,6 +45,9 @@ export function createOctokitClass(
   tuning: OctokitTuning = {},
 ): typeof ProbotOctokit {
   const retries = tuning.retries ?? 4;
+  const rateLimitBaseMs = tuning.rateLimitBaseMs ?? 1000;
+  // One pacer per App (process): GitHub counts writes per App installation/user.
+  const write = tuning.pacing === false ? noPacing : new WritePacer(tuning.writeGapMs ?? 1000);
   const rateLimitRetries = tuning.rateLimitRetries ?? 3;
   const onLimit =
     (kind: string) =>
@@ -47,9 +57,11 @@ export function createOctokitClass(
       _octokit: unknown,
       retryCount: number,
     ): boolean => {
-      const retry = retryCount < rateLimitRetries;
+      // No retry that would end after the request's deadline: fail now, with the reason.
+      const inTime = retryAfter * rateLimitBaseMs < timeLeft();
+      const retry = retryCount < rateLimitRetries && inTime;
       logger.warn(
-        { method: options.method, url: options.url, retryAfter, retryCount, retry },
+        { method: options.method, url: options.url, retryAfter, retryCount, retry, inTime },
         `GitHub ${kind} rate limit`,
       );
       return retry;
@@ -58,25 +70,23 @@ export function createOctokitClass(
     const throttle = (instance.throttle ?? {}) as Record<string, unknown>;
     return {
       ...instance,
-      retry: {
-        enabled: true,
-        retries,
-        retryAfterBaseValue: tuning.retryBaseMs ?? 1000,
-        // Answers that will not change on retry: bad request, auth, not found, not
-        // mergeable (405), conflict (409), gone, validation. 403/429 rate limits are the
-        // throttling plugin's.
-        doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 429, 451],
-      },
+      // deadline-retry.ts does it, bounded by the request's deadline.
+      retry: { enabled: false },
       throttle: {
         ...throttle,
         enabled: true,
-        retryAfterBaseValue: tuning.rateLimitBaseMs ?? 1000,
+        retryAfterBaseValue: rateLimitBaseMs,
         // Without a Retry-After header GitHub suggests waiting at least a minute.
         fallbackSecondaryRateRetryAfter: 60,
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary'),
-        ...(tuning.pacing === false ? { write: noPacing, notifications: noPacing } : {}),
+        // The plugin's extra 3 s between notifying writes (PRs, comments) is not GitHub's
+        // rule; 1 s between all writes keeps under its 80 content-creating requests a minute.
+        write,
+        notifications: noPacing,
       },
     };
-  }) as typeof ProbotOctokit;
+  }).plugin(
+    deadlineRetry({ retries, baseMs: tuning.retryBaseMs ?? 1000, logger }),
+  ) as unknown as typeof ProbotOctokit;
 }

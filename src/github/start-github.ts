@@ -19,6 +19,7 @@ import { githubSettingsFromPolicy, type PolicyGitHubView } from './policy-settin
 import { estimateRows } from './row-estimate.js';
 import { createSetupHandler, SETUP_PATH, WEBHOOK_PATH } from './setup-flow.js';
 import { registerWebhooks } from './webhook-handlers.js';
+import { signatureGate } from './signature-gate.js';
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => unknown;
 
@@ -56,6 +57,8 @@ export type GitHubService =
       appId: number;
       baseUrl: string;
       webhookPath: string;
+      /** owner/repo requests go to (the policy's settings.github), null when none is set. */
+      repo(): string | null;
       probot: Probot;
       handler: NodeHandler;
       /** Resolves when every queued GitHub update has finished (tests, shutdown). */
@@ -118,7 +121,11 @@ async function startApp(
   };
   registerWebhooks(probot, deps, new DeliveryGuard());
   const unsubscribe = subscribeGitHub(deps);
-  const handler = await probot.getNodeMiddleware({ path: WEBHOOK_PATH });
+  const handler = signatureGate(
+    env.webhookSecret,
+    logger,
+    await probot.getNodeMiddleware({ path: WEBHOOK_PATH }),
+  );
 
   opts.admin?.use('/api/github', handler);
   opts.admin?.addStatus?.('github', () => {
@@ -148,6 +155,10 @@ async function startApp(
     appId: env.appId,
     baseUrl: env.baseUrl,
     webhookPath: WEBHOOK_PATH,
+    repo: () => {
+      const s = settings();
+      return s ? `${s.owner}/${s.repo}` : null;
+    },
     probot,
     handler,
     idle,

@@ -7,6 +7,7 @@ import { voteRejectedEvent } from '../approval/request-audit.js';
 import type { DeliveryGuard } from './delivery-guard.js';
 import { errorMessage, type GitHubClient } from './github-client.js';
 import { pendingRequestsAt, type GitHubDeps, type LinkedRequest } from './github-deps.js';
+import { fromExternal } from './request-channel.js';
 import { approveFromGitHub, denyFromGitHub, type VoteOutcome } from './vote-checks.js';
 
 const REVIEW_CHANNELS = [Channel.pullRequest, Channel.comment] as const;
@@ -53,6 +54,27 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
     return false;
   };
 
+  /**
+   * The pending requests at a PR/issue. GitHub can send a review the moment the PR exists,
+   * before Sluice has stored the link: when nothing is linked there, wait for the openings
+   * in flight (each holds its request's lock until the link is stored) and look again, so
+   * such a vote is applied, through the same checks, instead of lost.
+   */
+  const linkedAt = async (
+    where: { owner: string; repo: string; number: number },
+    channels?: readonly Channel[],
+  ): Promise<LinkedRequest[]> => {
+    const found = await pendingRequestsAt(broker, where, channels);
+    if (found.length > 0) return found;
+    const opening = (await broker.list({ status: 'pending' })).filter(
+      (r) => !fromExternal(r.external),
+    );
+    if (opening.length === 0) return found;
+    logger.debug({ ...where, opening: opening.length }, 'webhook waits for requests being opened');
+    await Promise.all(opening.map((r) => lock.run(r.id, () => Promise.resolve())));
+    return pendingRequestsAt(broker, where, channels);
+  };
+
   const each = async (
     found: LinkedRequest[],
     fn: (at: LinkedRequest) => Promise<void>,
@@ -85,7 +107,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
         const state = review.state.toLowerCase();
         if (review.user?.type === 'Bot' || (state !== 'approved' && state !== 'changes_requested'))
           return;
-        const found = await pendingRequestsAt(broker, where, REVIEW_CHANNELS);
+        const found = await linkedAt(where, REVIEW_CHANNELS);
         await each(found, async (at) => {
           const outcome =
             state === 'approved'
@@ -122,7 +144,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
         return;
       }
       case 'dismissed': {
-        const found = await pendingRequestsAt(broker, where, REVIEW_CHANNELS);
+        const found = await linkedAt(where, REVIEW_CHANNELS);
         await each(found, async (at) => {
           const res = await broker.revoke(at.request.id, login, `review ${review.id} dismissed`);
           logger.info({ request: at.request.id, login, ok: res.ok }, 'dismissed review revoked');
@@ -144,7 +166,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
     };
     if (payload.action === 'synchronize') {
       // New commits: whatever was approved before is not what is there now.
-      const found = await pendingRequestsAt(broker, where, REVIEW_CHANNELS);
+      const found = await linkedAt(where, REVIEW_CHANNELS);
       await each(found, async (at) => {
         const current = await broker.get(at.request.id);
         for (const vote of current?.approvals ?? []) {
@@ -157,7 +179,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
       });
     } else if (payload.action === 'closed' && !payload.pull_request.merged) {
       // Someone closed a request PR by hand: nobody can approve it any more, so say no now.
-      const found = await pendingRequestsAt(broker, where, [Channel.pullRequest]);
+      const found = await linkedAt(where, [Channel.pullRequest]);
       const by = payload.sender.login;
       await each(found, async (at) => {
         await broker.deny(at.request.id, by, `pull request closed by @${by}`);
@@ -180,7 +202,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
       repo: payload.repository.name,
       number: payload.issue.number,
     };
-    const found = await pendingRequestsAt(broker, where);
+    const found = await linkedAt(where);
     const octokit = context.octokit as GitHubClient;
     await each(found, async (at) => {
       let outcome: VoteOutcome;

@@ -27,5 +27,7 @@ export const SqlState = {
    * and PostgreSQL uses none of them.
    */
   ApprovalExpired: '57S01',
+  /** Sluice: the approval channel (GitHub) could not be reached before the request timed out. */
+  ApprovalUnreachable: '57S02',
   InternalError: 'XX000',
 } as const;

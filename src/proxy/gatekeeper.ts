@@ -366,6 +366,18 @@ export class Gatekeeper {
           out,
         );
         break;
+      case 'unreachable':
+        this.refuse(
+          held.kind,
+          {
+            code: SqlState.ApprovalUnreachable,
+            message: `Sluice: request ${id} could not be sent for approval: ${verdict.reason}`,
+            detail: 'Nothing was executed: no approver was asked.',
+            hint: 'Retry when GitHub is reachable again; the proxy log has each failed call.',
+          },
+          out,
+        );
+        break;
       case 'refused':
         this.refuse(
           held.kind,

@@ -193,9 +193,14 @@ describe('refusals through the real proxy (database unchanged)', () => {
       .get(`/repos/${OWNER}/${REPO}/git/ref/heads%2Fmaster`)
       .times(2)
       .reply(502, { message: 'Bad Gateway' });
-    await expect(client.query('DELETE FROM orders WHERE id = 3')).rejects.toThrow(
-      /could not open the GitHub request \(502 Bad Gateway\)/,
-    );
+    // 57S02: GitHub could not be reached, so nobody was asked (not 42501, not 57S01).
+    await expect(client.query('DELETE FROM orders WHERE id = 3')).rejects.toMatchObject({
+      code: '57S02',
+      message: expect.stringMatching(
+        /^Sluice: request r_[a-z2-7]{10} could not be sent for approval: GitHub unreachable: 502 Bad Gateway after 2 attempts$/,
+      ),
+      hint: expect.stringContaining('Retry when GitHub is reachable'),
+    });
     expect(await count('orders', 3)).toBe(1);
     // The connection stays usable.
     expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);

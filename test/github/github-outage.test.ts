@@ -40,9 +40,9 @@ describe('GitHub outages', () => {
     await h.gh.idle();
     const verdict = await held.handle.verdict;
     expect(verdict).toEqual({
-      kind: 'denied',
+      kind: 'unreachable',
       by: 'sluice:github',
-      reason: 'could not open the GitHub request (502 Bad Gateway)',
+      reason: 'GitHub unreachable: 502 Bad Gateway after 3 attempts',
     });
     expect((await h.broker.get(ID))?.status).toBe('denied');
   });
@@ -67,9 +67,9 @@ describe('GitHub outages', () => {
     const held = await hold(h, newRequest());
     await h.gh.idle();
     const verdict = await held.handle.verdict;
-    expect(verdict.kind).toBe('denied');
-    expect(verdict.kind === 'denied' && verdict.reason).toMatch(
-      /^could not open the GitHub request \(500 .+\)$/,
+    expect(verdict.kind).toBe('unreachable');
+    expect(verdict.kind === 'unreachable' && verdict.reason).toMatch(
+      /^GitHub unreachable: 500 .+ after 3 attempts$/,
     );
     expect(ref.only).toEqual({ ref: `refs/heads/sluice/${ID}`, sha: 'b'.repeat(40) });
     expect(file.only).toMatchObject({
@@ -128,6 +128,8 @@ describe('GitHub outages', () => {
       reviewPayload({ state: 'approved', login: 'Codertocat' }),
     );
     await expectNothingReleased(h, o);
-    expect(said.only.body).toContain('could not verify the approval with GitHub (500 boom)');
+    expect(said.only.body).toContain(
+      'could not verify the approval with GitHub (GitHub unreachable: 500 boom after 3 attempts)',
+    );
   });
 });

@@ -10,7 +10,7 @@ import { AdminServer } from '../../src/admin/admin-server.js';
 import { startGitHub, type GitHubService } from '../../src/github/start-github.js';
 import type { GitHubSettings } from '../../src/github/github-settings.js';
 import type { BrokerEvent, NewRequest, Verdict } from '../../src/approval/types.js';
-import { createLogger } from '../../src/util/log.js';
+import { createLogger, type Logger } from '../../src/util/log.js';
 import { appEnv, settings, type Loose } from './fixtures.js';
 
 export interface Harness {
@@ -29,6 +29,10 @@ export interface HarnessOptions {
   ids?: string[];
   store?: MemoryRequestStore;
   retries?: number;
+  /** Where GitHub mode logs (default: silent, or GH_TEST_LOG's level on stderr). */
+  logger?: Logger;
+  /** Wait before retry n is retryBaseMs * n^2 (default 1 ms). */
+  retryBaseMs?: number;
   /** Run broker.recover() before GitHub starts, as openApprovals does at startup. */
   recover?: boolean;
 }
@@ -79,12 +83,21 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   const gh = await startGitHub({
     broker,
     audit,
-    ...(process.env.GH_TEST_LOG ? { logger: createLogger(process.env.GH_TEST_LOG) } : {}),
+    ...(o.logger
+      ? { logger: o.logger }
+      : process.env.GH_TEST_LOG
+        ? { logger: createLogger(process.env.GH_TEST_LOG) }
+        : {}),
     settings: () => s,
     admin,
     env: o.env ?? appEnv(),
     ...(o.estimateUrl ? { estimateUrl: o.estimateUrl } : {}),
-    tuning: { retries: o.retries ?? 2, retryBaseMs: 1, rateLimitBaseMs: 1, pacing: false },
+    tuning: {
+      retries: o.retries ?? 2,
+      retryBaseMs: o.retryBaseMs ?? 1,
+      rateLimitBaseMs: 1,
+      pacing: false,
+    },
   });
   if (gh.mode !== 'app') throw new Error('expected app mode');
   const address = await admin.listen();

@@ -15,7 +15,9 @@ import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger } from '../../util/log.js';
 import { parseListen } from '../listen-address.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres.js';
-import { printBanner } from '../banner.js';
+import { printBanner, type GitHubBanner } from '../banner.js';
+import { codeownersRefusal } from '../codeowners-required.js';
+import { readGitHubEnv } from '../../github/github-env.js';
 
 const HELP = `Usage: sluice proxy [options]
 
@@ -23,7 +25,9 @@ const HELP = `Usage: sluice proxy [options]
   --upstream URL          postgres://host:port/db?sslmode=… (env SLUICE_UPSTREAM);
                           omitted: start an embedded PostgreSQL under the state folder
   --policies DIR          policy files (env SLUICE_POLICIES); omitted: built-in defaults
-  --codeowners FILE       CODEOWNERS for table ownership (default: GitHub's lookup order)
+  --codeowners FILE       CODEOWNERS for table ownership (default: .github/CODEOWNERS,
+                          CODEOWNERS, docs/CODEOWNERS under the parent of --policies,
+                          or under the working directory without --policies)
   --tls-cert FILE, --tls-key FILE
                           terminate TLS for clients (env SLUICE_TLS_CERT / SLUICE_TLS_KEY)
   --admin HOST:PORT       admin/approvals HTTP listener (env SLUICE_ADMIN_LISTEN, default 127.0.0.1:6480)
@@ -103,15 +107,28 @@ export async function run(argv: string[]): Promise<number> {
 
     await initClassifier();
     const policiesDir = args.policies ?? env.SLUICE_POLICIES;
+    const policyDir = path.resolve(policiesDir ?? path.join(stateDir, 'no-policies'));
+    // CODEOWNERS beside the policies directory (its parent: the approvals checkout), or in
+    // the working directory with the built-in defaults; --codeowners overrides both.
+    const repoRoot = policiesDir ? path.dirname(policyDir) : process.cwd();
     const policy = await PolicyStore.open({
-      dir: path.resolve(policiesDir ?? path.join(stateDir, 'no-policies')),
+      dir: policyDir,
       defaultsIfMissing: !policiesDir,
       ...(args.codeowners ? { codeownersFile: args.codeowners } : {}),
-      ...(policiesDir ? {} : { repoRoot: process.cwd() }),
+      repoRoot,
       logger,
     });
-    if (policiesDir) policy.watch();
     cleanups.push(async () => policy.close());
+    if (readGitHubEnv(env).mode === 'app') {
+      const refusal = codeownersRefusal({
+        policy: policy.current().policy,
+        codeowners: policy.codeowners(),
+        repoRoot,
+        ...(args.codeowners ? { file: args.codeowners } : {}),
+      });
+      if (refusal) throw new Error(refusal);
+    }
+    if (policiesDir) policy.watch();
 
     const approvals = await openApprovals({
       ...(controlUrl ? { controlUrl } : {}),
@@ -135,6 +152,7 @@ export async function run(argv: string[]): Promise<number> {
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 
+    let githubBanner: GitHubBanner | undefined;
     // With App credentials: GitHub mode. Without: the App's registration flow is served
     // at /probot on the admin listener, and approvals stay local until it is done.
     {
@@ -149,6 +167,16 @@ export async function run(argv: string[]): Promise<number> {
         estimateUrl: upstream.url,
       });
       cleanups.push(() => gh.close());
+      githubBanner =
+        gh.mode === 'setup'
+          ? { mode: 'setup', url: `${adminAddr.url}${gh.path}` }
+          : {
+              mode: 'app',
+              appId: gh.appId,
+              repo: gh.repo(),
+              webhookUrl: `${adminAddr.url}${gh.webhookPath}`,
+              codeowners: policy.codeowners()?.path ?? null,
+            };
     }
 
     await approvals.broker.recover();
@@ -194,6 +222,7 @@ export async function run(argv: string[]): Promise<number> {
       embedded,
       policySource: policy.status().source,
       stateDir,
+      ...(githubBanner ? { github: githubBanner } : {}),
     });
 
     await new Promise<void>((resolve) => {
