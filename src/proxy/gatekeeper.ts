@@ -20,6 +20,7 @@ import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/ty
 import type { Decision, PolicyProvider, SessionIdentity } from '../policy/types.js';
 import type { Classification } from '../sql/types.js';
 import type { Logger } from '../util/log.js';
+import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js';
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
@@ -37,6 +38,8 @@ type Kind = 'simple' | 'extended';
 interface Held {
   frame: Frame;
   kind: Kind;
+  /** Date.now() when held, for the hold-duration histogram. */
+  since: number;
   handle?: HeldHandle;
   cancelled?: string;
 }
@@ -63,7 +66,12 @@ export interface GatekeeperDeps {
   /** Whether command tags and errors must be reported (a released statement is running). */
   trackOutcome(on: boolean): void;
   logger: Logger;
+  /** Where statements and holds are counted (default: a private, unread set). */
+  metrics?: ProxyMetrics;
 }
+
+/** For gatekeepers made without metrics (tests, benches): counted, never read. */
+let unread: ProxyMetrics | undefined;
 
 export class Gatekeeper {
   private held: Held | undefined;
@@ -82,12 +90,26 @@ export class Gatekeeper {
   private unnamedBind: Frame | undefined;
   private closed = false;
   private authReadySkipped = false;
+  private readonly metrics: ProxyMetrics;
+  /** The statement counters, by class then decision: slots, not label lookups. */
+  private readonly counts: ProxyMetrics['statements'];
 
   constructor(
     private readonly deps: GatekeeperDeps,
     /** Shared with the server observer, which applies the rewrites. */
     private readonly rewrites: RewriteBook,
-  ) {}
+  ) {
+    this.metrics = deps.metrics ?? (unread ??= new ProxyMetrics());
+    this.counts = this.metrics.statements;
+  }
+
+  /**
+   * Nothing held or queued, and every Query and Sync sent has been answered: closing the
+   * session now cuts no work short (the drain after SIGTERM waits for this).
+   */
+  get idle(): boolean {
+    return !this.held && this.queue.length === 0 && this.syncsSent === this.readySeen;
+  }
 
   get holding(): boolean {
     return this.held !== undefined;
@@ -126,6 +148,7 @@ export class Gatekeeper {
           raw[last] === 0 ? classifier.repeatedQuery(raw, HEADER_LENGTH, last) : undefined;
         if (repeat && this.deps.policy.decide(this.deps.identity, repeat).action === 'allow') {
           classifier.queryRepeated(repeat);
+          this.counts[repeat.class].allow.value++;
           this.syncsSent++;
           break;
         }
@@ -160,6 +183,7 @@ export class Gatekeeper {
       }
       case FrontendCode.FunctionCall: {
         const c = classifier.functionCall();
+        this.counts[c.class].deny.value++;
         this.refuse('simple', forbiddenError(c), out);
         return;
       }
@@ -187,6 +211,7 @@ export class Gatekeeper {
     out: Output,
   ): void {
     if (c.class === 'invalid') {
+      this.counts.invalid.deny.value++;
       this.refuse(
         kind,
         {
@@ -199,6 +224,7 @@ export class Gatekeeper {
       return;
     }
     const decision: Decision = this.deps.policy.decide(this.deps.identity, c);
+    this.counts[c.class][decision.action].value++;
     switch (decision.action) {
       case 'allow':
         if (kind === 'simple') this.syncsSent++;
@@ -273,8 +299,9 @@ export class Gatekeeper {
       );
       return;
     }
-    const held: Held = { frame, kind };
+    const held: Held = { frame, kind, since: Date.now() };
     this.held = held;
+    this.metrics.held.value++;
     // The server buffers its answers to an extended-protocol batch until Sync or Flush;
     // the Sync is now queued behind the held statement, so without this Flush the
     // answers to the reads ahead of it would wait for the verdict too. Flush has no
@@ -324,6 +351,8 @@ export class Gatekeeper {
   private onVerdict(held: Held, verdict: Verdict | { kind: 'refused'; message: string }): void {
     if (this.held !== held) return;
     this.held = undefined;
+    this.metrics.held.value--;
+    this.metrics.holdDuration.observe((Date.now() - held.since) / 1000);
     if (this.closed) return;
     const out: Output = { server: [], client: [] };
     const id = held.handle?.request.id ?? '(unrecorded)';
@@ -451,12 +480,12 @@ export class Gatekeeper {
   }
 
   /** The client is gone: a held statement is cancelled and never runs. */
-  dispose(): void {
+  dispose(reason = 'client disconnected'): void {
     this.closed = true;
     const held = this.held;
     if (held) {
-      if (held.handle) held.handle.cancel('client disconnected');
-      else held.cancelled = 'client disconnected';
+      if (held.handle) held.handle.cancel(reason);
+      else held.cancelled = reason;
     }
     this.queue = [];
   }
