@@ -56,7 +56,7 @@ export class ProxyMetrics {
   );
   private readonly githubErrorsTotal = new Counter(
     'sluice_github_api_errors_total',
-    'GitHub API calls that failed after retries: client (4xx), server (5xx), network.',
+    'GitHub API calls that failed after retries: client (4xx), server (5xx and network errors), network (no status).',
   );
   private readonly cacheHitsTotal = new Counter(
     'sluice_classifier_cache_hits_total',

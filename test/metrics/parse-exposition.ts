@@ -29,7 +29,7 @@ export function parseExposition(text: string): Map<string, Family> {
     const type =
       /^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/.exec(line);
     if (type) {
-      if (current?.name !== type[1]) throw new Error(`TYPE without HELP: ${line}`);
+      if (!current || current.name !== type[1]) throw new Error(`TYPE without HELP: ${line}`);
       current.family.type = type[2]!;
       continue;
     }
