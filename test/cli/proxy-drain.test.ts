@@ -115,7 +115,7 @@ async function tableExists(db: string, name: string): Promise<boolean> {
 }
 
 describe('sluice proxy on SIGTERM', () => {
-  it('drains: readyz 503, new connections refused, idle sessions closed, a held write approved within the grace period runs, exit 0', async () => {
+  it('drains: readyz 503, new connections refused, idle sessions closed, open transactions finish, a held write approved within the grace period runs, exit 0', async () => {
     const db = await createTestDatabase('drain');
     const control = await createTestDatabase('drainctl');
     const s = await startSluice(['--drain-grace', '10m', '--control-url', upstreamUrl(control)]);
@@ -130,6 +130,12 @@ describe('sluice proxy on SIGTERM', () => {
     await idle.connect();
     expect((await idle.query('SELECT 1 AS n')).rows[0].n).toBe(1);
     const idleClosed = firstError(idle);
+
+    const inTx = client(s.port, db);
+    await inTx.connect();
+    await inTx.query('BEGIN');
+    await inTx.query('SELECT 1');
+    const inTxClosed = firstError(inTx);
 
     const holder = client(s.port, db);
     await holder.connect();
@@ -152,6 +158,10 @@ describe('sluice proxy on SIGTERM', () => {
 
     // The idle session was closed with PostgreSQL's admin_shutdown code.
     expect((await idleClosed).code).toBe('57P01');
+    // One inside a transaction may finish it, and is closed after its COMMIT.
+    expect((await inTx.query('SELECT 2 AS n')).rows[0].n).toBe(2);
+    expect((await inTx.query('COMMIT')).command).toBe('COMMIT');
+    expect((await inTxClosed).code).toBe('57P01');
 
     const metrics = await (await fetch(`${s.adminUrl}/metrics`, { headers: AUTH })).text();
     expect(metrics).toMatch(/^sluice_draining 1$/m);
