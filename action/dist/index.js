@@ -32526,6 +32526,14 @@ function info(message) {
 // src/policy/check-report.ts
 import { readFile as readFile4 } from "node:fs/promises";
 
+// src/sql/cache-stats.ts
+var classifierCacheStats = {
+  /** Answered from the exact-text or a template cache, or by a session's repeated Query. */
+  hits: 0,
+  /** Parsed and classified afresh (texts too large for the caches are not counted). */
+  misses: 0
+};
+
 // src/sql/lru-cache.ts
 var LruCache = class {
   constructor(capacity) {
@@ -35003,12 +35011,22 @@ function classify(sql, opts) {
   const cache = caches?.exact;
   const templates = caches?.templates;
   const sameShape = templates?.lookupLatest(sql);
-  if (sameShape) return sameShape;
+  if (sameShape) {
+    classifierCacheStats.hits++;
+    return sameShape;
+  }
   const hit = cache?.get(sql);
-  if (hit) return hit;
+  if (hit) {
+    classifierCacheStats.hits++;
+    return hit;
+  }
   const keys = {};
   const reused = templates?.lookupLexical(sql, keys) ?? templates?.lookupNormalized(sql, keys);
-  if (reused) return reused;
+  if (reused) {
+    classifierCacheStats.hits++;
+    return reused;
+  }
+  if (caches) classifierCacheStats.misses++;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
   templates?.remember(keys, result, sql);

@@ -1,7 +1,8 @@
 // The admin listener (default 127.0.0.1:6480): the local approval channel's HTTP API,
 // health and status, and a place for other handlers (Probot's webhook middleware) to mount.
-// Everything under /api/ needs `Authorization: Bearer <admin token>`; /healthz does not;
-// mounted handlers do their own authentication (GitHub webhooks are signed).
+// Everything under /api/ needs `Authorization: Bearer <admin token>`; /healthz and /readyz
+// do not (load balancers call them); /metrics does unless `metricsPublic`; mounted
+// handlers do their own authentication (GitHub webhooks are signed).
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
@@ -11,6 +12,8 @@ import type { ApprovalBroker } from '../approval/types.js';
 import { tokensEqual } from './admin-token.js';
 import { HttpError, methodNotAllowed, sendError, sendJson } from './http-json.js';
 import { handleRequestsApi } from './requests-api.js';
+import type { Readiness } from './readiness.js';
+import { CONTENT_TYPE as METRICS_CONTENT_TYPE } from '../metrics/prometheus-text.js';
 
 export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_ADMIN_PORT = 6480;
@@ -34,6 +37,12 @@ export interface AdminServerOptions {
    * holder is the operator. Set false to make owner tiers reachable only through GitHub.
    */
   localVotesAreOwners?: boolean;
+  /** Answers GET /readyz; without it /readyz is 200 while the listener runs. */
+  readiness?: Readiness;
+  /** Renders GET /metrics (Prometheus text); without it /metrics is 404. */
+  metrics?: () => string;
+  /** Serve /metrics without the bearer token (a scraper on a private network). */
+  metricsPublic?: boolean;
 }
 
 export interface AdminAddress {
@@ -63,7 +72,7 @@ export class AdminServer {
    */
   use(prefix: string, handler: MountedHandler): this {
     const clean = '/' + prefix.replace(/^\/+|\/+$/g, '');
-    if (clean === '/' || clean === '/api' || clean === '/healthz')
+    if (['/', '/api', '/healthz', '/readyz', '/metrics'].includes(clean))
       throw new Error(`cannot mount on ${clean}`);
     this.mounts.push({ prefix: clean, handler });
     // Longest prefix wins.
@@ -119,6 +128,26 @@ export class AdminServer {
       if (url.pathname === '/healthz') {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
         sendJson(res, 200, { ok: true });
+        return;
+      }
+      if (url.pathname === '/readyz') {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
+        const report = this.opts.readiness
+          ? await this.opts.readiness.report()
+          : { ready: true, failing: [], checks: {} };
+        sendJson(res, report.ready ? 200 : 503, report);
+        return;
+      }
+      if (url.pathname === '/metrics' && this.opts.metrics) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
+        if (!this.opts.metricsPublic) this.authenticate(req);
+        const text = this.opts.metrics();
+        res.writeHead(200, {
+          'content-type': METRICS_CONTENT_TYPE,
+          'content-length': Buffer.byteLength(text),
+          'cache-control': 'no-store',
+        });
+        res.end(req.method === 'HEAD' ? undefined : text);
         return;
       }
       if (url.pathname !== '/api' && !url.pathname.startsWith('/api/')) {

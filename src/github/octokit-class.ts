@@ -40,9 +40,13 @@ const noPacing = {
   }),
 };
 
+/** Told of each API call that failed for good (after retries); `status` when GitHub answered. */
+export type ApiErrorListener = (status: number | undefined) => void;
+
 export function createOctokitClass(
   logger: Logger,
   tuning: OctokitTuning = {},
+  onApiError?: ApiErrorListener,
 ): typeof ProbotOctokit {
   const retries = tuning.retries ?? 4;
   const rateLimitBaseMs = tuning.rateLimitBaseMs ?? 1000;
@@ -66,7 +70,7 @@ export function createOctokitClass(
       );
       return retry;
     };
-  return ProbotOctokit.defaults((instance: Record<string, unknown>) => {
+  const configured = ProbotOctokit.defaults((instance: Record<string, unknown>) => {
     const throttle = (instance.throttle ?? {}) as Record<string, unknown>;
     return {
       ...instance,
@@ -89,4 +93,18 @@ export function createOctokitClass(
   }).plugin(
     deadlineRetry({ retries, baseMs: tuning.retryBaseMs ?? 1000, logger }),
   ) as unknown as typeof ProbotOctokit;
+  if (!onApiError) return configured;
+  // Registered after the retry and throttling plugins, so this hook wraps theirs and sees
+  // an error only once they gave up.
+  return configured.plugin((octokit) => {
+    octokit.hook.error('request', (err: unknown) => {
+      const status =
+        err && typeof err === 'object' && 'status' in err && typeof err.status === 'number'
+          ? err.status
+          : undefined;
+      onApiError(status);
+      throw err;
+    });
+    return {};
+  }) as typeof ProbotOctokit;
 }

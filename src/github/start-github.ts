@@ -14,7 +14,7 @@ import { readGitHubEnv, type GitHubAppEnv } from './github-env.js';
 import type { GitHubSettingsSource } from './github-settings.js';
 import { InstallationClients } from './installation-clients.js';
 import { KeyedLock } from './keyed-lock.js';
-import { createOctokitClass, type OctokitTuning } from './octokit-class.js';
+import { createOctokitClass, type ApiErrorListener, type OctokitTuning } from './octokit-class.js';
 import { githubSettingsFromPolicy, type PolicyGitHubView } from './policy-settings.js';
 import { estimateRows } from './row-estimate.js';
 import { createSetupHandler, SETUP_PATH, WEBHOOK_PATH } from './setup-flow.js';
@@ -48,6 +48,8 @@ export interface StartGitHubOptions {
   tuning?: OctokitTuning;
   /** Setup mode: where to write the new App's credentials (default ./.env). */
   envFile?: string;
+  /** Told of each GitHub API call that failed after retries (metrics). */
+  onApiError?: ApiErrorListener;
 }
 
 export type GitHubService =
@@ -105,7 +107,7 @@ async function startApp(
     log: logger.child({ component: 'probot' }) as unknown as NonNullable<
       ConstructorParameters<typeof Probot>[0]
     >['log'],
-    Octokit: createOctokitClass(logger, opts.tuning),
+    Octokit: createOctokitClass(logger, opts.tuning, opts.onApiError),
   });
   await probot.ready();
 

@@ -29,6 +29,8 @@ export interface PolicyStoreOptions {
   logger?: Logger;
   /** Quiet period after the last file event before reloading (default 200 ms). */
   debounceMs?: number;
+  /** Told of every reload's result (SIGHUP or a file change), e.g. for metrics. */
+  onReload?: (ok: boolean) => void;
 }
 
 export interface PolicySnapshot {
@@ -173,10 +175,12 @@ export class PolicyStore implements PolicyProvider {
           { file: e.file, line: e.line, column: e.column },
           `policy reload failed, keeping the last good policy: ${formatPolicyError(e)}`,
         );
+      this.opts.onReload?.(false);
       return { ok: false, errors: outcome.errors };
     }
     this.snapshot = outcome.snapshot;
     this.lastError = undefined;
+    this.opts.onReload?.(true);
     this.logger.info({ files: outcome.snapshot.policy.files }, 'policy reloaded');
     return { ok: true, errors: [] };
   }

@@ -21,6 +21,7 @@ import type { ApprovalGate, HeldHandle, TxStatus, Verdict } from '../approval/ty
 import type { Decision, PolicyProvider, SessionIdentity } from '../policy/types.js';
 import type { Classification } from '../sql/types.js';
 import type { Logger } from '../util/log.js';
+import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js';
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
@@ -38,6 +39,8 @@ type Kind = 'simple' | 'extended';
 interface Held {
   frame: Frame;
   kind: Kind;
+  /** Date.now() when held, for the hold-duration histogram. */
+  since: number;
   handle?: HeldHandle;
   cancelled?: string;
 }
@@ -64,7 +67,12 @@ export interface GatekeeperDeps {
   /** Whether command tags and errors must be reported (a released statement is running). */
   trackOutcome(on: boolean): void;
   logger: Logger;
+  /** Where statements and holds are counted (default: a private, unread set). */
+  metrics?: ProxyMetrics;
 }
+
+/** For gatekeepers made without metrics (tests, benches): counted, never read. */
+let unread: ProxyMetrics | undefined;
 
 export class Gatekeeper {
   private held: Held | undefined;
@@ -83,12 +91,26 @@ export class Gatekeeper {
   private unnamedBind: Frame | undefined;
   private closed = false;
   private authReadySkipped = false;
+  private readonly metrics: ProxyMetrics;
+  /** The statement counters, by class then decision: slots, not label lookups. */
+  private readonly counts: ProxyMetrics['statements'];
 
   constructor(
     private readonly deps: GatekeeperDeps,
     /** Shared with the server observer, which applies the rewrites. */
     private readonly rewrites: RewriteBook,
-  ) {}
+  ) {
+    this.metrics = deps.metrics ?? (unread ??= new ProxyMetrics());
+    this.counts = this.metrics.statements;
+  }
+
+  /**
+   * Nothing held or queued, and every Query and Sync sent has been answered: closing the
+   * session now cuts no work short (the drain after SIGTERM waits for this).
+   */
+  get idle(): boolean {
+    return !this.held && this.queue.length === 0 && this.syncsSent === this.readySeen;
+  }
 
   get holding(): boolean {
     return this.held !== undefined;
@@ -127,6 +149,7 @@ export class Gatekeeper {
           raw[last] === 0 ? classifier.repeatedQuery(raw, HEADER_LENGTH, last) : undefined;
         if (repeat && this.deps.policy.decide(this.deps.identity, repeat).action === 'allow') {
           classifier.queryRepeated(repeat);
+          this.counts[repeat.class].allow.value++;
           this.syncsSent++;
           break;
         }
@@ -163,8 +186,10 @@ export class Gatekeeper {
         // Large-object reads (libpq's lo_* API) go to the policy like any read; every
         // other call is refused. Either way the server answers with one ReadyForQuery.
         const c = classifier.functionCall(decodeFunctionCall(frame));
-        if (c.class === 'forbidden') this.refuse('simple', forbiddenError(c), out);
-        else this.gateStatement(frame, 'simple', c, c.statements[0]?.sql ?? '', out);
+        if (c.class === 'forbidden') {
+          this.counts[c.class].deny.value++;
+          this.refuse('simple', forbiddenError(c), out);
+        } else this.gateStatement(frame, 'simple', c, c.statements[0]?.sql ?? '', out);
         return;
       }
       case FrontendCode.Sync:
@@ -191,6 +216,7 @@ export class Gatekeeper {
     out: Output,
   ): void {
     if (c.class === 'invalid') {
+      this.counts.invalid.deny.value++;
       this.refuse(
         kind,
         {
@@ -203,6 +229,7 @@ export class Gatekeeper {
       return;
     }
     const decision: Decision = this.deps.policy.decide(this.deps.identity, c);
+    this.counts[c.class][decision.action].value++;
     switch (decision.action) {
       case 'allow':
         if (kind === 'simple') this.syncsSent++;
@@ -277,8 +304,9 @@ export class Gatekeeper {
       );
       return;
     }
-    const held: Held = { frame, kind };
+    const held: Held = { frame, kind, since: Date.now() };
     this.held = held;
+    this.metrics.held.value++;
     // The server buffers its answers to an extended-protocol batch until Sync or Flush;
     // the Sync is now queued behind the held statement, so without this Flush the
     // answers to the reads ahead of it would wait for the verdict too. Flush has no
@@ -328,6 +356,8 @@ export class Gatekeeper {
   private onVerdict(held: Held, verdict: Verdict | { kind: 'refused'; message: string }): void {
     if (this.held !== held) return;
     this.held = undefined;
+    this.metrics.held.value--;
+    this.metrics.holdDuration.observe((Date.now() - held.since) / 1000);
     if (this.closed) return;
     const out: Output = { server: [], client: [] };
     const id = held.handle?.request.id ?? '(unrecorded)';
@@ -467,12 +497,12 @@ export class Gatekeeper {
   }
 
   /** The client is gone: a held statement is cancelled and never runs. */
-  dispose(): void {
+  dispose(reason = 'client disconnected'): void {
     this.closed = true;
     const held = this.held;
     if (held) {
-      if (held.handle) held.handle.cancel('client disconnected');
-      else held.cancelled = 'client disconnected';
+      if (held.handle) held.handle.cancel(reason);
+      else held.cancelled = reason;
     }
     this.queue = [];
   }

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_MESSAGE_LENGTH } from '../protocol/codes.js';
 import type { ApprovalGate } from '../approval/types.js';
 import type { PolicyProvider } from '../policy/types.js';
 import { silentLogger, type Logger } from '../util/log.js';
+import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { CancelRegistry } from './cancel-registry.js';
 import { Session } from './session.js';
 import type { StatementClassifier } from './statement-classifier.js';
@@ -29,12 +30,21 @@ export interface ProxyOptions {
   requesterFor?: (pgUser: string) => string | undefined;
   maxQueuedBytes?: number;
   logger?: Logger;
+  /** Connections, statements and holds are counted here (see src/metrics). */
+  metrics?: ProxyMetrics;
 }
 
 export interface RunningProxy {
   host: string;
   port: number;
   sessions(): number;
+  /**
+   * Graceful stop: refuses new connections at once, closes each session at its next idle
+   * moment outside a transaction, and after `graceMs` closes whatever is left (a held
+   * statement is then cancelled). Resolves when every session is gone.
+   */
+  drain(graceMs: number): Promise<{ forced: number }>;
+  /** Immediate stop: every session is closed now. */
   close(): Promise<void>;
 }
 
@@ -57,6 +67,8 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   const registry = new CancelRegistry();
   const sessions = new Set<Session>();
   const tlsContext = secureContext(opts.tls);
+  const metrics = opts.metrics;
+  let emptied: (() => void) | undefined;
 
   // Paused on accept, so that the connection can move to a socket that reads with `onread`.
   const server = net.createServer({ pauseOnConnect: true }, (accepted) => {
@@ -74,9 +86,17 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         requesterFor: opts.requesterFor,
         maxQueuedBytes: opts.maxQueuedBytes ?? 16 * 1024 * 1024,
         logger,
-        onClose: (s) => sessions.delete(s),
+        ...(metrics ? { metrics } : {}),
+        onClose: (s) => {
+          if (sessions.delete(s) && metrics) metrics.connections.value--;
+          if (sessions.size === 0) emptied?.();
+        },
       });
       sessions.add(session);
+      if (metrics) {
+        metrics.connections.value++;
+        metrics.connectionsAccepted.value++;
+      }
     } catch (err) {
       logger.error({ err }, 'could not start a session');
       socket.destroy();
@@ -93,10 +113,30 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     });
   });
   const addr = server.address() as net.AddressInfo;
+  const closed = new Promise<void>((resolve) => server.once('close', resolve));
   return {
     host: addr.address,
     port: addr.port,
     sessions: () => sessions.size,
+    async drain(graceMs) {
+      if (server.listening) server.close();
+      const empty = new Promise<void>((resolve) => {
+        emptied = resolve;
+        if (sessions.size === 0) resolve();
+      });
+      for (const s of [...sessions]) s.drain();
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        empty.then(() => false),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs))),
+      ]);
+      clearTimeout(timer);
+      const forced = timedOut ? sessions.size : 0;
+      for (const s of [...sessions])
+        s.terminate('Sluice is shutting down (drain grace period over)');
+      await closed;
+      return { forced };
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

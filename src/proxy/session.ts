@@ -12,6 +12,7 @@ import { ProtocolError, SqlState } from '../protocol/protocol-error.js';
 import type { ApprovalGate, TxStatus } from '../approval/types.js';
 import type { PolicyProvider, SessionIdentity } from '../policy/types.js';
 import type { Logger } from '../util/log.js';
+import type { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import type { CancelRegistry } from './cancel-registry.js';
 import { Gatekeeper, type Output } from './gatekeeper.js';
 import { ServerObserver } from './server-observer.js';
@@ -44,6 +45,7 @@ export interface SessionOptions {
   /** Client bytes queued behind a held statement before Sluice stops reading. */
   maxQueuedBytes: number;
   logger: Logger;
+  metrics?: ProxyMetrics;
   onClose(session: Session): void;
 }
 
@@ -81,6 +83,8 @@ export class Session {
       readyForQuery: (s) => {
         this.txStatus = s;
         this.gatekeeper?.readyForQuery();
+        // After this chunk reaches the client: the ReadyForQuery must not be cut off.
+        if (this.draining) setImmediate(() => this.closeIfIdle());
       },
       backendKey: (pid, secret) => {
         this.backendKey = { processId: pid, secret };
@@ -264,6 +268,7 @@ export class Session {
             this.observer.trackingOutcome = on;
           },
           logger: this.log,
+          ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
         },
         rewrites,
       );
@@ -390,13 +395,42 @@ export class Session {
     this.close();
   }
 
+  private draining = false;
+
+  /**
+   * The proxy is shutting down: close this session at its next idle moment outside a
+   * transaction (now, if it is idle already). Sessions still starting up are turned away.
+   */
+  drain(): void {
+    this.draining = true;
+    if (this.state !== SessionState.ready) {
+      this.fatal(SqlState.CannotConnectNow, 'Sluice is shutting down');
+      return;
+    }
+    this.closeIfIdle();
+  }
+
+  private closeIfIdle(): void {
+    if (this.state !== SessionState.ready || this.txStatus !== 'I') return;
+    if (this.gatekeeper && !this.gatekeeper.idle) return;
+    if (this.framer.buffered > 0) return;
+    this.terminate('Sluice is shutting down; reconnect to another replica');
+  }
+
+  /** Ends the session with PostgreSQL's admin_shutdown FATAL; a held statement is cancelled. */
+  terminate(message: string): void {
+    this.disposeReason = 'Sluice shut down before a verdict';
+    this.fatal(SqlState.AdminShutdown, `terminating connection: ${message}`);
+  }
+
   private disposed = false;
+  private disposeReason: string | undefined;
 
   close(): void {
     this.state = SessionState.closed;
     if (this.disposed) return;
     this.disposed = true;
-    this.gatekeeper?.dispose();
+    this.gatekeeper?.dispose(this.disposeReason);
     this.unregisterCancel?.();
     this.upstream?.destroy();
     this.upstream = undefined;

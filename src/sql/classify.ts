@@ -3,6 +3,7 @@
 // the proxy can call it on its hot path; results are cached by (options, text) and
 // frozen, so a repeated statement costs one hash lookup and callers cannot corrupt the
 // cache. Texts too long to parse within ~30 ms go to a worker thread (classifyAsync).
+import { classifierCacheStats } from './cache-stats.js';
 import { LruCache } from './lru-cache.js';
 import { fitsTemplateBytes } from './literal-template.js';
 import { TemplateCache, type QueryShape, type TemplateKeys } from './template-cache.js';
@@ -95,14 +96,24 @@ export function classify(sql: string, opts?: ClassifierOptions): Classification 
   const templates = caches?.templates;
   // A text of the latest template needs no hashing at all (template-cache.ts).
   const sameShape = templates?.lookupLatest(sql);
-  if (sameShape) return sameShape;
+  if (sameShape) {
+    classifierCacheStats.hits++;
+    return sameShape;
+  }
   const hit = cache?.get(sql);
-  if (hit) return hit;
+  if (hit) {
+    classifierCacheStats.hits++;
+    return hit;
+  }
   const keys: TemplateKeys = {};
   // Reused verdicts are not added to the exact cache: one-off texts would only push
   // useful entries out.
   const reused = templates?.lookupLexical(sql, keys) ?? templates?.lookupNormalized(sql, keys);
-  if (reused) return reused;
+  if (reused) {
+    classifierCacheStats.hits++;
+    return reused;
+  }
+  if (caches) classifierCacheStats.misses++;
   const result = deepFreeze(classifyNow(sql, opts));
   cache?.set(sql, result);
   templates?.remember(keys, result, sql);

@@ -7,6 +7,7 @@
 // tracking of names across batches, sync() on the client's Sync plus readyForQuery()
 // and serverError() for the server's ReadyForQuery and ErrorResponse (see
 // session-names.ts for why; without them reused names are judged more strictly).
+import { classifierCacheStats } from './cache-stats.js';
 import { canonicalOptions, classify, classifyAsync, fitsShape, queryShape } from './classify.js';
 import { classificationOf, mergeInfos, resolvedInfo } from './info-merge.js';
 import { judgeFunctionCall, type FunctionCallMessage } from './function-call-rules.js';
@@ -63,6 +64,7 @@ export class SessionClassifier {
 
   /** query() for a Query whose verdict came from repeatedQuery(): records the same. */
   queryRepeated(verdict: Classification): Classification {
+    classifierCacheStats.hits++;
     return this.runQuery(verdict);
   }
 

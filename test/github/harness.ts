@@ -35,6 +35,8 @@ export interface HarnessOptions {
   retryBaseMs?: number;
   /** Run broker.recover() before GitHub starts, as openApprovals does at startup. */
   recover?: boolean;
+  /** Told of GitHub API calls that failed after retries (the metrics hook). */
+  onApiError?: (status: number | undefined) => void;
 }
 
 /** Requests nock had no interceptor for: our code swallows (and logs) failures, tests must not. */
@@ -92,6 +94,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     admin,
     env: o.env ?? appEnv(),
     ...(o.estimateUrl ? { estimateUrl: o.estimateUrl } : {}),
+    ...(o.onApiError ? { onApiError: o.onApiError } : {}),
     tuning: {
       retries: o.retries ?? 2,
       retryBaseMs: o.retryBaseMs ?? 1,

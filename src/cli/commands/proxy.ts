@@ -18,6 +18,10 @@ import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgre
 import { printBanner, type GitHubBanner } from '../banner.js';
 import { codeownersRefusal } from '../codeowners-required.js';
 import { readGitHubEnv } from '../../github/github-env.js';
+import { parseDuration } from '../../policy/duration.js';
+import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
+import { proxyReadiness } from '../proxy-readiness.js';
+import { waitForStop } from '../stop-signals.js';
 
 const HELP = `Usage: sluice proxy [options]
 
@@ -34,6 +38,9 @@ const HELP = `Usage: sluice proxy [options]
   --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL)
   --state DIR             state folder (env SLUICE_STATE_DIR, default .sluice)
   --max-message-size N    largest client message in bytes (default 1073741823)
+  --drain-grace DURATION  on SIGTERM, how long held statements may still get a verdict
+                          before sessions are closed (env SLUICE_DRAIN_GRACE, default 30s)
+  --metrics-public        serve /metrics without the admin token (env SLUICE_METRICS_PUBLIC=1)
 
 GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. Without
 them the App's registration flow is served at /probot on the admin listener.
@@ -55,6 +62,8 @@ export async function run(argv: string[]): Promise<number> {
         'control-url': { type: 'string' },
         state: { type: 'string' },
         'max-message-size': { type: 'string' },
+        'drain-grace': { type: 'string' },
+        'metrics-public': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -77,6 +86,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('sluice proxy: --tls-cert and --tls-key go together\n');
     return 2;
   }
+  const grace = parseDuration(args['drain-grace'] ?? env.SLUICE_DRAIN_GRACE ?? '30s');
+  if (!grace.ok) {
+    process.stderr.write(`sluice proxy: --drain-grace: ${grace.message}\n`);
+    return 2;
+  }
+  const metricsPublic = args['metrics-public'] === true || env.SLUICE_METRICS_PUBLIC === '1';
+  const metrics = new ProxyMetrics();
   await mkdir(stateDir, { recursive: true });
 
   const cleanups: (() => Promise<void>)[] = [];
@@ -117,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(args.codeowners ? { codeownersFile: args.codeowners } : {}),
       repoRoot,
       logger,
+      onReload: (ok) => metrics.policyReloaded(ok),
     });
     cleanups.push(async () => policy.close());
     if (readGitHubEnv(env).mode === 'app') {
@@ -137,6 +154,10 @@ export async function run(argv: string[]): Promise<number> {
     });
     cleanups.push(() => approvals.close());
     for (const w of approvals.warnings) process.stderr.write(`warning: ${w}\n`);
+    approvals.broker.subscribe((e) => {
+      if (e.type === 'resolved') metrics.approvalResolved(e.request);
+    });
+    const readiness = proxyReadiness({ upstream, policy, controlUrl });
 
     const { token } = resolveAdminToken(env);
     if (token.length < 16) throw new Error('SLUICE_ADMIN_TOKEN must be at least 16 characters');
@@ -147,6 +168,9 @@ export async function run(argv: string[]): Promise<number> {
       host: admin.host,
       port: admin.port,
       logger,
+      readiness,
+      metrics: () => metrics.render(),
+      metricsPublic,
     });
     adminServer.addStatus('policy', () => policy.status());
     const adminAddr = await adminServer.listen();
@@ -165,6 +189,7 @@ export async function run(argv: string[]): Promise<number> {
         logger,
         env,
         estimateUrl: upstream.url,
+        onApiError: (status) => metrics.githubError(status),
       });
       cleanups.push(() => gh.close());
       githubBanner =
@@ -203,6 +228,7 @@ export async function run(argv: string[]): Promise<number> {
       classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
       requesterFor: (user) => policy.githubLoginFor(user),
       logger,
+      metrics,
     });
     cleanups.push(() => proxy.close());
 
@@ -225,10 +251,15 @@ export async function run(argv: string[]): Promise<number> {
       ...(githubBanner ? { github: githubBanner } : {}),
     });
 
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    await waitForStop({
+      proxy,
+      graceMs: grace.ms,
+      onDrainStart: () => {
+        readiness.startDraining();
+        metrics.draining.value = 1;
+      },
+      logger,
+      say: (line) => process.stderr.write(`\n${line}\n`),
     });
     process.stderr.write('\nShutting down…\n');
     await shutdown();
