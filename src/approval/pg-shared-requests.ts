@@ -200,13 +200,15 @@ export class PgSharedRequests implements SharedRequests {
     }
   }
 
-  private async register(): Promise<void> {
+  /** A lease under `id`; the replica answers to it only once the lease exists. */
+  private async register(id = this.replicaId): Promise<void> {
     const started = Date.now();
     await this.o.pool.query(
       `INSERT INTO sluice.replicas (id, heartbeat_at, expires_at, info)
        VALUES ($1, now(), clock_timestamp() + $2 * interval '1 millisecond', $3)`,
-      [this.replicaId, this.leaseMs, `pid ${process.pid}`],
+      [id, this.leaseMs, `pid ${process.pid}`],
     );
+    this.replicaId = id;
     this.registered = true;
     this.leaseUntil = started + this.leaseMs;
   }
@@ -216,7 +218,8 @@ export class PgSharedRequests implements SharedRequests {
     const started = Date.now();
     try {
       if (!this.registered) {
-        await this.register();
+        // A new id: whatever the old one held is the others' to close.
+        await this.register(newReplicaId());
       } else {
         // Only a live lease is renewed: once expired, others may have reaped its requests.
         const res = await this.o.pool.query(
@@ -243,8 +246,9 @@ export class PgSharedRequests implements SharedRequests {
     if (!this.registered) return;
     this.o.logger.error({ replica: this.replicaId, why }, 'replica lease lost');
     this.registered = false;
-    this.replicaId = newReplicaId();
     this.hooks?.leaseLost();
+    // Serve again under a new lease at once (a failure here is retried at the next beat).
+    void this.heartbeat();
   }
 
   private async listen(): Promise<void> {
