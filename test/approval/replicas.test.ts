@@ -19,8 +19,9 @@ let a: Approvals;
 let b: Approvals;
 let c: Approvals;
 const events: BrokerEvent[] = [];
+const children: ChildProcess[] = [];
 
-const open = (leaseMs = 600) =>
+const open = (leaseMs = 4000) =>
   openApprovals({ controlUrl, stateDir: 'unused', logger: silentLogger, leaseMs });
 
 beforeAll(async () => {
@@ -29,6 +30,7 @@ beforeAll(async () => {
   for (const r of [a, b, c]) r.broker.subscribe((e) => void events.push(e));
 });
 afterAll(async () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await Promise.all([a, b, c].map((r) => r.close()));
 });
 
@@ -47,6 +49,7 @@ function childReplica(leaseMs: number): {
     ['--import', 'tsx', 'test/approval/replica-holder.ts', controlUrl, String(leaseMs)],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  children.push(child);
   const lines = createInterface({ input: child.stdout! });
   let verdict: Verdict | undefined;
   const id = new Promise<string>((resolve, reject) => {
@@ -154,14 +157,27 @@ describe('replicas sharing a control database', () => {
   });
 
   it('a replica stalled past its lease between approval and release releases nothing when it resumes', async () => {
-    const holder = childReplica(400);
+    // A long lease, ended by hand below: the approval surely finds the holder alive.
+    const holder = childReplica(60_000);
     const id = await holder.id;
     holder.child.kill('SIGSTOP');
-    // Approved while the holder cannot react: it never claims it in time.
+    // Approved while the holder cannot react: it has not claimed it...
     expect(await a.broker.approve(id, { by: 'bob', source: 'local' })).toMatchObject({
       ok: true,
       released: true,
     });
+    // ...when its lease runs out (as if it stayed stopped that long).
+    const admin = new pg.Client({ connectionString: controlUrl });
+    await admin.connect();
+    try {
+      await admin.query(
+        `UPDATE sluice.replicas SET expires_at = clock_timestamp()
+          WHERE id = (SELECT owner FROM sluice.requests WHERE id = $1)`,
+        [id],
+      );
+    } finally {
+      await admin.end();
+    }
     await expect
       .poll(async () => (await c.broker.get(id))?.status, { timeout: 30_000, interval: 100 })
       .toBe('cancelled');
