@@ -30,6 +30,8 @@ export interface OpenApprovalsOptions {
   now?: () => Date;
   /** Replica lease with a control database (default 15 s; env SLUICE_REPLICA_LEASE_MS in the CLI). */
   leaseMs?: number;
+  /** Request ids (tests that must know them in advance); default: random. */
+  idFactory?: () => string;
 }
 
 /** What the proxy needs of either broker. */
@@ -92,6 +94,7 @@ export async function openApprovals(opts: OpenApprovalsOptions): Promise<Approva
       shared,
       logger: opts.logger,
       ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.idFactory ? { idFactory: opts.idFactory } : {}),
     });
     try {
       await broker.start();
@@ -133,6 +136,7 @@ export async function openApprovals(opts: OpenApprovalsOptions): Promise<Approva
     audit,
     logger: opts.logger,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.idFactory ? { idFactory: opts.idFactory } : {}),
   });
   return {
     broker,
