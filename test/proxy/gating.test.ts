@@ -68,10 +68,9 @@ describe('reads pass, writes wait', () => {
     expect(r.rowCount).toBe(3);
     expect(await count()).toBe(7);
     expect(notices.some((n) => n.includes(req.id))).toBe(true);
-    // The outcome is recorded.
-    await new Promise((r2) => setTimeout(r2, 50));
+    // The outcome is recorded (after the client has its result: wait for it).
+    await expect.poll(async () => (await g.approvals.broker.get(req.id))?.status).toBe('executed');
     const after = await g.approvals.broker.get(req.id);
-    expect(after?.status).toBe('executed');
     expect(after?.outcome).toMatchObject({ ok: true, commandTag: 'DELETE 3', rows: 3 });
     await c.end();
   });
