@@ -226,6 +226,23 @@ describe('replicas sharing a control database', () => {
     }
   });
 
+  it('a replica without a current lease refuses to hold (fail closed)', async () => {
+    // A long lease: no heartbeat comes to renew or replace it during this test.
+    const d = await open(60_000);
+    const admin = new pg.Client({ connectionString: controlUrl });
+    await admin.connect();
+    try {
+      await admin.query(`UPDATE sluice.replicas SET expires_at = clock_timestamp() WHERE id = $1`, [
+        (d.broker as ReplicaBroker).replicaId,
+      ]);
+      await expect(d.broker.hold(newRequest())).rejects.toThrow(/no lease/);
+      expect(d.broker.pendingCount()).toBe(0);
+    } finally {
+      await admin.end();
+      await d.close();
+    }
+  });
+
   it('a webhook delivery id is first on exactly one replica, and old ids are pruned', async () => {
     const id = `delivery-${Date.now()}`;
     const firsts = await Promise.all([
