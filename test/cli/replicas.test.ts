@@ -46,7 +46,7 @@ async function startReplica(name: string): Promise<Replica> {
       state,
     ],
     {
-      env: { ...process.env, SLUICE_ADMIN_TOKEN: TOKEN, SLUICE_REPLICA_LEASE_MS: '3000' },
+      env: { ...process.env, SLUICE_ADMIN_TOKEN: TOKEN, SLUICE_REPLICA_LEASE_MS: '6000' },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
