@@ -2,6 +2,8 @@
 // the state folder, opens the audit log and the request store side by side and builds the
 // broker. The caller then subscribes its channels and calls `broker.recover()` before
 // accepting connections, so channels hear about requests a previous process left behind.
+// With a control database the broker is a replica: it takes a lease at once, and any
+// number of replicas may share the database (src/approval/replica-broker.ts).
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../util/log.js';
@@ -13,6 +15,11 @@ import { Broker } from './broker.js';
 import { FileRequestStore } from './file-request-store.js';
 import { PgRequestStore } from './pg-request-store.js';
 import type { RequestStore } from './request-store.js';
+import { PgSharedRequests } from './pg-shared-requests.js';
+import { ReplicaBroker } from './replica-broker.js';
+import { PgDeliveryGuard } from './pg-delivery-guard.js';
+import type { RecoverResult } from './recover-requests.js';
+import type { ApprovalBroker } from './types.js';
 
 export interface OpenApprovalsOptions {
   /** postgres:// URL of the control database. Without it: JSONL files in `stateDir`. */
@@ -21,10 +28,27 @@ export interface OpenApprovalsOptions {
   stateDir: string;
   logger: Logger;
   now?: () => Date;
+  /** Replica lease with a control database (default 15 s; env SLUICE_REPLICA_LEASE_MS in the CLI). */
+  leaseMs?: number;
+  /** Request ids (tests that must know them in advance); default: random. */
+  idFactory?: () => string;
+}
+
+/** What the proxy needs of either broker. */
+export interface ProxyBroker extends ApprovalBroker {
+  recover(): Promise<RecoverResult>;
+  close(): Promise<void>;
+  pendingCount(): number;
 }
 
 export interface Approvals {
-  broker: Broker;
+  /**
+   * With a control database: a ReplicaBroker (any replica sharing it may decide, the
+   * holder releases). Without: the single-process Broker over the state folder's files.
+   */
+  broker: ProxyBroker;
+  /** The shared webhook replay guard (control database only). */
+  deliveryGuard?: PgDeliveryGuard;
   audit: AuditLog;
   store: RequestStore;
   /** Cancels held requests, flushes writes, closes files/pool. */
@@ -43,9 +67,6 @@ export function requestsFilePath(stateDir: string): string {
 
 export async function openApprovals(opts: OpenApprovalsOptions): Promise<Approvals> {
   const warnings: string[] = [];
-  let audit: AuditLog;
-  let store: RequestStore;
-  let release: () => Promise<void>;
 
   if (opts.controlUrl) {
     // No silent fallback: with a control URL that does not work, Sluice does not start.
@@ -59,39 +80,63 @@ export async function openApprovals(opts: OpenApprovalsOptions): Promise<Approva
         cause: err,
       });
     }
-    audit = new PgAuditLog(pool, redactUrl(opts.controlUrl), opts.now);
-    store = new PgRequestStore(pool);
-    release = async () => {
-      await audit.close();
-      await pool.end();
-    };
-  } else {
-    const auditFile = auditFilePath(opts.stateDir);
-    warnings.push(
-      `no control database (SLUICE_CONTROL_URL): the audit log and held requests are kept in ${auditFile} ` +
-        `and ${requestsFilePath(opts.stateDir)}; a file on the proxy's disk is easier to lose or rewrite than a database table`,
-    );
-    const fileAudit = await FileAuditLog.open(auditFile, opts.now ? { now: opts.now } : {});
-    let fileStore: FileRequestStore;
+    const pgAudit = new PgAuditLog(pool, redactUrl(opts.controlUrl), opts.now);
+    const pgStore = new PgRequestStore(pool);
+    const shared = new PgSharedRequests({
+      pool,
+      audit: pgAudit,
+      connectionString: opts.controlUrl,
+      logger: opts.logger,
+      ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs } : {}),
+    });
+    const broker = new ReplicaBroker({
+      store: pgStore,
+      shared,
+      logger: opts.logger,
+      ...(opts.now ? { now: opts.now } : {}),
+      ...(opts.idFactory ? { idFactory: opts.idFactory } : {}),
+    });
     try {
-      fileStore = await FileRequestStore.open(requestsFilePath(opts.stateDir));
+      await broker.start();
     } catch (err) {
-      await fileAudit.close();
+      await pool.end();
       throw err;
     }
-    audit = fileAudit;
-    store = fileStore;
-    release = async () => {
-      await fileStore.close();
-      await fileAudit.close();
+    return {
+      broker,
+      audit: pgAudit,
+      store: pgStore,
+      deliveryGuard: new PgDeliveryGuard(pool, opts.logger),
+      warnings,
+      async close() {
+        await broker.close();
+        await pgAudit.close();
+        await pool.end();
+      },
     };
   }
 
+  const auditFile = auditFilePath(opts.stateDir);
+  warnings.push(
+    `no control database (SLUICE_CONTROL_URL): the audit log and held requests are kept in ${auditFile} ` +
+      `and ${requestsFilePath(opts.stateDir)}; a file on the proxy's disk is easier to lose or rewrite than a database table`,
+  );
+  const fileAudit = await FileAuditLog.open(auditFile, opts.now ? { now: opts.now } : {});
+  let fileStore: FileRequestStore;
+  try {
+    fileStore = await FileRequestStore.open(requestsFilePath(opts.stateDir));
+  } catch (err) {
+    await fileAudit.close();
+    throw err;
+  }
+  const audit: AuditLog = fileAudit;
+  const store: RequestStore = fileStore;
   const broker = new Broker({
     store,
     audit,
     logger: opts.logger,
     ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.idFactory ? { idFactory: opts.idFactory } : {}),
   });
   return {
     broker,
@@ -100,7 +145,8 @@ export async function openApprovals(opts: OpenApprovalsOptions): Promise<Approva
     warnings,
     async close() {
       await broker.close();
-      await release();
+      await fileStore.close();
+      await fileAudit.close();
     },
   };
 }

@@ -56,6 +56,26 @@ CREATE TABLE IF NOT EXISTS sluice.requests (
   body       text NOT NULL
 );
 CREATE INDEX IF NOT EXISTS requests_status_created_idx ON sluice.requests (status, created_at DESC);
+-- Replicas sharing this database (docs: README "Running several replicas"): each request
+-- is held by one replica (owner) while it lives; released_at is set once, by that owner,
+-- just before the statement is sent (the "released once" fence).
+ALTER TABLE sluice.requests ADD COLUMN IF NOT EXISTS owner text;
+ALTER TABLE sluice.requests ADD COLUMN IF NOT EXISTS released_at timestamptz;
+CREATE INDEX IF NOT EXISTS requests_open_owner_idx ON sluice.requests (owner)
+  WHERE status IN ('pending', 'approved');
+CREATE TABLE IF NOT EXISTS sluice.replicas (
+  id           text PRIMARY KEY,
+  started_at   timestamptz NOT NULL DEFAULT now(),
+  heartbeat_at timestamptz NOT NULL,
+  -- Never moved forward once passed: an expired lease is dead for good.
+  expires_at   timestamptz NOT NULL,
+  info         text NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS sluice.webhook_deliveries (
+  id      text PRIMARY KEY,
+  seen_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_seen_idx ON sluice.webhook_deliveries (seen_at);
 `;
 
 /** Creates the audit table (and the requests table unless `auditOnly`). Idempotent. */

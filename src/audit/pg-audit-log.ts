@@ -104,46 +104,54 @@ export class PgAuditLog implements AuditLog {
     await this.queue.idle();
   }
 
+  /**
+   * Appends inside the caller's open transaction on `client`: the records commit or roll
+   * back with it (a decision and its audit record are one commit across replicas). Holds
+   * the append lock until that transaction ends.
+   */
+  async appendWithin(client: pg.ClientBase, events: AuditEvent[]): Promise<AuditRecord[]> {
+    if (events.length === 0) return [];
+    await client.query('SELECT pg_advisory_xact_lock($1, $2)', [
+      SCHEMA_LOCK_CLASS,
+      LOCK_AUDIT_APPEND,
+    ]);
+    const last = await client.query<{ seq: string; hash: string }>(
+      'SELECT seq, hash FROM sluice.audit ORDER BY seq DESC LIMIT 1',
+    );
+    let head: ChainHead | null = last.rows[0]
+      ? { seq: Number(last.rows[0].seq), hash: last.rows[0].hash }
+      : null;
+    const records: AuditRecord[] = [];
+    for (const e of events) {
+      const r = sealRecord(head, e, this.now());
+      head = { seq: r.seq, hash: r.hash };
+      records.push(r);
+    }
+    const values: unknown[] = [];
+    const tuples = records.map((r) => {
+      const base = values.length;
+      values.push(
+        r.seq,
+        r.ts,
+        r.type,
+        r.actor,
+        r.requestId,
+        JSON.stringify(r.data),
+        r.prevHash,
+        r.hash,
+      );
+      return `(${Array.from({ length: 8 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
+    });
+    await client.query(`INSERT INTO sluice.audit (${COLUMNS}) VALUES ${tuples.join(', ')}`, values);
+    return records;
+  }
+
   private async write(events: AuditEvent[]): Promise<AuditRecord[]> {
     const client = await this.pool.connect();
     let failed: unknown;
     try {
       await client.query('BEGIN');
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [
-        SCHEMA_LOCK_CLASS,
-        LOCK_AUDIT_APPEND,
-      ]);
-      const last = await client.query<{ seq: string; hash: string }>(
-        'SELECT seq, hash FROM sluice.audit ORDER BY seq DESC LIMIT 1',
-      );
-      let head: ChainHead | null = last.rows[0]
-        ? { seq: Number(last.rows[0].seq), hash: last.rows[0].hash }
-        : null;
-      const records: AuditRecord[] = [];
-      for (const e of events) {
-        const r = sealRecord(head, e, this.now());
-        head = { seq: r.seq, hash: r.hash };
-        records.push(r);
-      }
-      const values: unknown[] = [];
-      const tuples = records.map((r) => {
-        const base = values.length;
-        values.push(
-          r.seq,
-          r.ts,
-          r.type,
-          r.actor,
-          r.requestId,
-          JSON.stringify(r.data),
-          r.prevHash,
-          r.hash,
-        );
-        return `(${Array.from({ length: 8 }, (_, i) => `$${base + i + 1}`).join(', ')})`;
-      });
-      await client.query(
-        `INSERT INTO sluice.audit (${COLUMNS}) VALUES ${tuples.join(', ')}`,
-        values,
-      );
+      const records = await this.appendWithin(client, events);
       await client.query('COMMIT');
       return records;
     } catch (err) {

@@ -1,7 +1,13 @@
 // Remembers webhook delivery ids so a replayed delivery (same X-GitHub-Delivery, e.g. a
 // captured request sent again, or GitHub's own redelivery) is handled at most once.
 // Signatures are checked before this runs, so only genuine deliveries fill the memory.
-export class DeliveryGuard {
+// Replicas sharing a control database use its table instead (src/approval/pg-delivery-guard.ts).
+export interface DeliveryGuard {
+  /** True the first time an id is seen; false for a replay. May throw (fail closed). */
+  firstTime(id: string): boolean | Promise<boolean>;
+}
+
+export class MemoryDeliveryGuard implements DeliveryGuard {
   readonly #seen = new Map<string, number>();
 
   constructor(

@@ -8,7 +8,7 @@ import type { ApprovalBroker } from '../approval/types.js';
 import type { AuditLog } from '../audit/audit-types.js';
 import { silentLogger, type Logger } from '../util/log.js';
 import { catchUp, subscribeGitHub } from './channel-router.js';
-import { DeliveryGuard } from './delivery-guard.js';
+import { MemoryDeliveryGuard, type DeliveryGuard } from './delivery-guard.js';
 import type { GitHubDeps } from './github-deps.js';
 import { readGitHubEnv, type GitHubAppEnv } from './github-env.js';
 import type { GitHubSettingsSource } from './github-settings.js';
@@ -46,6 +46,8 @@ export interface StartGitHubOptions {
   estimateUrl?: string;
   /** Retry/backoff/pacing knobs (tests shorten the waits). */
   tuning?: OctokitTuning;
+  /** The webhook replay guard; replicas share one in the control database. Default: in memory. */
+  deliveryGuard?: DeliveryGuard;
   /** Setup mode: where to write the new App's credentials (default ./.env). */
   envFile?: string;
   /** Told of each GitHub API call that failed after retries (metrics). */
@@ -121,7 +123,7 @@ async function startApp(
     ...(opts.audit ? { audit: opts.audit } : {}),
     ...(estimateUrl ? { estimate: (request) => estimateRows(estimateUrl, request) } : {}),
   };
-  registerWebhooks(probot, deps, new DeliveryGuard());
+  registerWebhooks(probot, deps, opts.deliveryGuard ?? new MemoryDeliveryGuard());
   const unsubscribe = subscribeGitHub(deps);
   const handler = signatureGate(
     env.webhookSecret,

@@ -48,8 +48,10 @@ async function refused(
 export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: DeliveryGuard): void {
   const { logger, broker, lock } = deps;
 
-  const fresh = (context: Context): boolean => {
-    if (guard.firstTime(context.id)) return true;
+  // A guard that cannot answer throws: the delivery fails (GitHub shows it, and it can be
+  // redelivered) rather than risk handling it twice.
+  const fresh = async (context: Context): Promise<boolean> => {
+    if (await guard.firstTime(context.id)) return true;
     logger.warn({ delivery: context.id, event: context.name }, 'replayed webhook delivery ignored');
     return false;
   };
@@ -92,7 +94,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
   };
 
   probot.on('pull_request_review', async (context) => {
-    if (!fresh(context)) return;
+    if (!(await fresh(context))) return;
     const { payload } = context;
     const review = payload.review;
     const login = review.user?.login;
@@ -157,7 +159,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
   });
 
   probot.on('pull_request', async (context) => {
-    if (!fresh(context)) return;
+    if (!(await fresh(context))) return;
     const { payload } = context;
     const where = {
       owner: payload.repository.owner.login,
@@ -188,7 +190,7 @@ export function registerWebhooks(probot: Probot, deps: GitHubDeps, guard: Delive
   });
 
   probot.on('issue_comment', async (context) => {
-    if (!fresh(context)) return;
+    if (!(await fresh(context))) return;
     const { payload } = context;
     // Only new comments: an edited comment could turn an old "/deny" into "/approve".
     if (payload.action !== 'created') return;

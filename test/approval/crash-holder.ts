@@ -4,10 +4,12 @@ import { openApprovals } from '../../src/approval/open-approvals.js';
 import { silentLogger } from '../../src/util/log.js';
 import { newRequest } from './fixtures.js';
 
-const [stateDir, controlUrl] = process.argv.slice(2);
+const [stateDir, controlUrl, leaseMs] = process.argv.slice(2);
 const a = await openApprovals({
   stateDir: stateDir!,
   ...(controlUrl ? { controlUrl } : {}),
+  // A short lease: the other replicas may close its requests soon after it is gone.
+  ...(leaseMs ? { leaseMs: Number(leaseMs) } : {}),
   logger: silentLogger,
 });
 const h = await a.broker.hold(newRequest());

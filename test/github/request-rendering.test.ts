@@ -10,7 +10,7 @@ import {
   RequestPathError,
 } from '../../src/github/request-file.js';
 import { parseCommand } from '../../src/github/webhook-handlers.js';
-import { DeliveryGuard } from '../../src/github/delivery-guard.js';
+import { MemoryDeliveryGuard } from '../../src/github/delivery-guard.js';
 import { parsePullRequestRef } from '../../src/github/github-client.js';
 import { newRequest } from './fixtures.js';
 
@@ -114,7 +114,7 @@ describe('small parsers', () => {
 
   it('remembers delivery ids: a replay is refused, capacity and ttl are bounded', () => {
     let now = 0;
-    const g = new DeliveryGuard(2, 1000, () => now);
+    const g = new MemoryDeliveryGuard(2, 1000, () => now);
     expect(g.firstTime('a')).toBe(true);
     expect(g.firstTime('a')).toBe(false);
     expect(g.firstTime('b')).toBe(true);

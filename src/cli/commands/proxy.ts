@@ -35,7 +35,8 @@ const HELP = `Usage: sluice proxy [options]
   --tls-cert FILE, --tls-key FILE
                           terminate TLS for clients (env SLUICE_TLS_CERT / SLUICE_TLS_KEY)
   --admin HOST:PORT       admin/approvals HTTP listener (env SLUICE_ADMIN_LISTEN, default 127.0.0.1:6480)
-  --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL)
+  --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL);
+                          replicas sharing one coordinate through it (README "Running several replicas")
   --state DIR             state folder (env SLUICE_STATE_DIR, default .sluice)
   --max-message-size N    largest client message in bytes (default 1073741823)
   --drain-grace DURATION  on SIGTERM, how long held statements may still get a verdict
@@ -147,10 +148,16 @@ export async function run(argv: string[]): Promise<number> {
     }
     if (policiesDir) policy.watch();
 
+    const leaseMs = env.SLUICE_REPLICA_LEASE_MS ? Number(env.SLUICE_REPLICA_LEASE_MS) : undefined;
+    if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 100))
+      throw new Error(
+        'SLUICE_REPLICA_LEASE_MS must be a whole number of milliseconds, at least 100',
+      );
     const approvals = await openApprovals({
       ...(controlUrl ? { controlUrl } : {}),
       stateDir,
       logger,
+      ...(leaseMs !== undefined ? { leaseMs } : {}),
     });
     cleanups.push(() => approvals.close());
     for (const w of approvals.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -190,6 +197,7 @@ export async function run(argv: string[]): Promise<number> {
         env,
         estimateUrl: upstream.url,
         onApiError: (status) => metrics.githubError(status),
+        ...(approvals.deliveryGuard ? { deliveryGuard: approvals.deliveryGuard } : {}),
       });
       cleanups.push(() => gh.close());
       githubBanner =
