@@ -32959,6 +32959,42 @@ function commandName(kind) {
   return kind.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
 
+// src/sql/catalog-relations.ts
+var SOURCE = `
+  pg_aggregate pg_aios pg_am pg_amop pg_amproc pg_attrdef pg_attribute pg_auth_members
+  pg_authid pg_available_extension_versions pg_available_extensions
+  pg_backend_memory_contexts pg_cast pg_class pg_collation pg_config pg_constraint
+  pg_conversion pg_cursors pg_database pg_db_role_setting pg_default_acl pg_depend
+  pg_description pg_enum pg_event_trigger pg_extension pg_file_settings
+  pg_foreign_data_wrapper pg_foreign_server pg_foreign_table pg_group pg_hba_file_rules
+  pg_ident_file_mappings pg_index pg_indexes pg_inherits pg_init_privs pg_language
+  pg_largeobject pg_largeobject_metadata pg_locks pg_matviews pg_namespace pg_opclass
+  pg_operator pg_opfamily pg_parameter_acl pg_partitioned_table pg_policies pg_policy
+  pg_prepared_statements pg_prepared_xacts pg_proc pg_publication
+  pg_publication_namespace pg_publication_rel pg_publication_tables pg_range
+  pg_replication_origin pg_replication_origin_status pg_replication_slots pg_rewrite
+  pg_roles pg_rules pg_seclabel pg_seclabels pg_sequence pg_sequences pg_settings
+  pg_shadow pg_shdepend pg_shdescription pg_shmem_allocations pg_shmem_allocations_numa
+  pg_shseclabel pg_stat_activity pg_stat_all_indexes pg_stat_all_tables pg_stat_archiver
+  pg_stat_bgwriter pg_stat_checkpointer pg_stat_database pg_stat_database_conflicts
+  pg_stat_gssapi pg_stat_io pg_stat_progress_analyze pg_stat_progress_basebackup
+  pg_stat_progress_cluster pg_stat_progress_copy pg_stat_progress_create_index
+  pg_stat_progress_vacuum pg_stat_recovery_prefetch pg_stat_replication
+  pg_stat_replication_slots pg_stat_slru pg_stat_ssl pg_stat_subscription
+  pg_stat_subscription_stats pg_stat_sys_indexes pg_stat_sys_tables
+  pg_stat_user_functions pg_stat_user_indexes pg_stat_user_tables pg_stat_wal
+  pg_stat_wal_receiver pg_stat_xact_all_tables pg_stat_xact_sys_tables
+  pg_stat_xact_user_functions pg_stat_xact_user_tables pg_statio_all_indexes
+  pg_statio_all_sequences pg_statio_all_tables pg_statio_sys_indexes
+  pg_statio_sys_sequences pg_statio_sys_tables pg_statio_user_indexes
+  pg_statio_user_sequences pg_statio_user_tables pg_statistic pg_statistic_ext
+  pg_statistic_ext_data pg_stats pg_stats_ext pg_stats_ext_exprs pg_subscription
+  pg_subscription_rel pg_tables pg_tablespace pg_timezone_abbrevs pg_timezone_names
+  pg_transform pg_trigger pg_ts_config pg_ts_config_map pg_ts_dict pg_ts_parser
+  pg_ts_template pg_type pg_user pg_user_mapping pg_user_mappings pg_views pg_wait_events
+`;
+var CATALOG_RELATIONS = new Set(SOURCE.split(/\s+/).filter(Boolean));
+
 // src/sql/object-names.ts
 var RELATION_OBJECTS = /* @__PURE__ */ new Set([
   "OBJECT_TABLE",
@@ -32987,7 +33023,8 @@ function add(out, parts) {
   const name = parts[parts.length - 1];
   if (!name) return;
   const schema2 = parts.length > 1 ? parts[parts.length - 2] : void 0;
-  out.push({ schema: schema2 ?? "public", name, qualified: schema2 !== void 0, access: "write" });
+  const resolved = schema2 ?? (CATALOG_RELATIONS.has(name) ? "pg_catalog" : "public");
+  out.push({ schema: resolved, name, qualified: schema2 !== void 0, access: "write" });
 }
 
 // src/sql/types.ts
@@ -33340,7 +33377,7 @@ function familyOf(kind) {
 }
 
 // src/sql/builtin-functions.ts
-var SOURCE = `
+var SOURCE2 = `
   abbrev abs aclcontains acldefault aclexplode aclinsert aclitemeq aclitemin aclitemout
   aclremove acos acosd acosh age any_in any_out any_value any_value_transfn anyarray_in
   anyarray_out anyarray_recv anyarray_send anycompatible_in anycompatible_out
@@ -33801,10 +33838,22 @@ var SOURCE = `
   xidneq xidneqint4 xidout xidrecv xidsend xml xml_in xml_is_well_formed
   xml_is_well_formed_content xml_is_well_formed_document xml_out xml_recv xml_send xmlagg
   xmlcomment xmlconcat2 xmlexists xmltext xmlvalidate xpath xpath_exists
-  pg_sleep pg_sleep_for pg_sleep_until
+  pg_sleep pg_sleep_for pg_sleep_until pg_export_snapshot
 `;
-var BUILTIN_SAFE_FUNCTIONS = new Set(
-  SOURCE.split(/\s+/).filter(Boolean)
+var OLDER_RELEASE_SAFE_FUNCTIONS = new Set(
+  `interval_accum interval_accum_inv interval_combine pg_stat_get_bgwriter_buf_written_checkpoints
+  pg_stat_get_bgwriter_requested_checkpoints pg_stat_get_bgwriter_timed_checkpoints
+  pg_stat_get_buf_fsync_backend pg_stat_get_buf_written_backend pg_stat_get_checkpoint_sync_time
+  pg_stat_get_checkpoint_write_time pg_timezone_abbrevs`.split(/\s+/).filter(Boolean)
+);
+var BUILTIN_SAFE_FUNCTIONS = /* @__PURE__ */ new Set([
+  ...SOURCE2.split(/\s+/).filter(Boolean),
+  ...OLDER_RELEASE_SAFE_FUNCTIONS
+]);
+var INFORMATION_SCHEMA_SAFE_FUNCTIONS = new Set(
+  `_pg_expandarray _pg_index_position _pg_truetypid _pg_truetypmod _pg_char_max_length
+  _pg_char_octet_length _pg_numeric_precision _pg_numeric_precision_radix _pg_numeric_scale
+  _pg_datetime_precision _pg_interval_type`.split(/\s+/).filter(Boolean)
 );
 var VOLATILE_SAFE_FUNCTIONS = new Set(
   `array_sample array_shuffle clock_timestamp currval lastval gen_random_uuid uuidv4 uuidv7 random
@@ -33827,7 +33876,7 @@ var VOLATILE_SAFE_FUNCTIONS = new Set(
   pg_control_system current_query pg_get_wal_summarizer_state pg_get_sequence_data
   pg_collation_actual_version pg_database_collation_actual_version pg_current_logfile
   pg_get_wal_resource_managers pg_available_wal_summaries pg_isolation_test_session_is_blocked
-  pg_stat_clear_snapshot bernoulli system pg_sleep pg_sleep_for pg_sleep_until`.split(/\s+/).filter(Boolean)
+  pg_stat_clear_snapshot bernoulli system pg_sleep pg_sleep_for pg_sleep_until pg_export_snapshot`.split(/\s+/).filter(Boolean)
 );
 
 // src/sql/builtin-operators.ts
@@ -33903,18 +33952,24 @@ function judgeFunction(parts, safeFunctions = []) {
   const shown = `${functionDisplayName(parts)}()`;
   const forbidden = FORBIDDEN.get(name);
   if (forbidden) return { class: "forbidden", reason: `${shown} ${forbidden}` };
+  const builtinSchema = schema2 === void 0 || schema2 === "pg_catalog";
+  if (builtinSchema && name === "lo_get") {
+    return { class: "read", reason: `${shown} reads a large object` };
+  }
   for (const rule of PREFIX_RULES) {
     if (name.startsWith(rule.prefix))
       return { class: rule.class, reason: `${shown} ${rule.reason}` };
   }
   const writer = WRITERS.get(name);
   if (writer) return { class: "write", reason: `${shown} ${writer}` };
-  const builtinSchema = schema2 === void 0 || schema2 === "pg_catalog";
   if (builtinSchema && name === "set_config") {
     return { class: "session", reason: `${shown} changes a setting`, setConfig: true };
   }
   if (builtinSchema && BUILTIN_SAFE_FUNCTIONS.has(name)) {
     return { class: "read", reason: `${shown} is a side-effect-free built-in` };
+  }
+  if (parts.length === 2 && schema2 === "information_schema" && INFORMATION_SCHEMA_SAFE_FUNCTIONS.has(name)) {
+    return { class: "read", reason: `${shown} is a side-effect-free information_schema function` };
   }
   if (policyAllows(schema2, name, safeFunctions)) {
     return { class: "read", reason: `${shown} is allowlisted by policy` };
@@ -34310,7 +34365,71 @@ function constString(v) {
   return void 0;
 }
 
+// src/sql/pinned-setting.ts
+var PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_.]*$/;
+function pinnedSetConfigCalls(select) {
+  const out = /* @__PURE__ */ new Map();
+  if (select.withClause || select.larg || select.rarg || select.intoClause) return out;
+  const from = select.fromClause;
+  if (!Array.isArray(from) || from.length !== 1) return out;
+  const rv = from[0].RangeVar;
+  if (!isObject(rv) || rv.relname !== "pg_settings" || rv.catalogname) return out;
+  if (rv.schemaname !== void 0 && rv.schemaname !== "pg_catalog") return out;
+  const alias = str(rv.alias?.aliasname) || "pg_settings";
+  const name = pinnedName(select.whereClause, alias);
+  if (name === void 0) return out;
+  for (const t of Array.isArray(select.targetList) ? select.targetList : []) {
+    const call = t.ResTarget?.val;
+    const f = call?.FuncCall;
+    if (!isObject(f)) continue;
+    const fn = stringList(f.funcname);
+    const isSetConfig = fn.length === 1 && fn[0] === "set_config" || fn.length === 2 && fn[0] === "pg_catalog" && fn[1] === "set_config";
+    const args = Array.isArray(f.args) ? f.args : [];
+    if (isSetConfig && isNameColumn(args[0], alias)) out.set(f, name);
+  }
+  return out;
+}
+function pinnedName(where, alias) {
+  let found;
+  for (const c of conjuncts(where)) {
+    const e = c.A_Expr;
+    if (!isObject(e) || e.kind !== "AEXPR_OP") continue;
+    const op = stringList(e.name);
+    if (!(op.length === 1 || op.length === 2 && op[0] === "pg_catalog") || op.at(-1) !== "=")
+      continue;
+    const literal2 = isNameColumn(e.lexpr, alias) ? textLiteral(e.rexpr) : isNameColumn(e.rexpr, alias) ? textLiteral(e.lexpr) : void 0;
+    if (literal2 === void 0) continue;
+    if (found !== void 0 && found !== literal2) return void 0;
+    found = literal2;
+  }
+  return found !== void 0 && PLAIN_NAME.test(found) ? found : void 0;
+}
+function conjuncts(node2) {
+  const b = isObject(node2) ? node2.BoolExpr : void 0;
+  if (isObject(b) && b.boolop === "AND_EXPR" && Array.isArray(b.args))
+    return b.args.flatMap(conjuncts);
+  return node2 === void 0 ? [] : [node2];
+}
+function textLiteral(node2) {
+  const c = isObject(node2) ? node2.A_Const : void 0;
+  return isObject(c) && isObject(c.sval) ? constString(node2) : void 0;
+}
+function isNameColumn(node2, alias) {
+  const ref = isObject(node2) ? node2.ColumnRef : void 0;
+  if (!isObject(ref)) return false;
+  const f = stringList(ref.fields);
+  if (!Array.isArray(ref.fields) || f.length !== ref.fields.length) return false;
+  return f.length === 1 && f[0] === "name" || f.length === 2 && f[0] === alias && f[1] === "name";
+}
+
 // src/sql/tree-walker.ts
+var CREATION_TARGETS = /* @__PURE__ */ new Set([
+  "CreateStmt.relation",
+  "IntoClause.rel",
+  "ViewStmt.view",
+  "CreateSeqStmt.sequence",
+  "CompositeTypeStmt.typevar"
+]);
 function walkStatement(kind, body, opts) {
   const facts = {
     relations: [],
@@ -34327,6 +34446,7 @@ function walkStatement(kind, body, opts) {
   };
   const relationKeys = /* @__PURE__ */ new Set();
   const cteNames = /* @__PURE__ */ new Set();
+  let pinned;
   const safe = opts.safeFunctions ?? [];
   const stack = [{ type: kind, body, access: opts.topAccess, depth: 0, inCte: false }];
   const noteCall = (display, verdict2) => {
@@ -34382,11 +34502,12 @@ function walkStatement(kind, body, opts) {
         access2 = b.is_from ? "write" : "read";
       else if (frame.type === "CopyStmt") access2 = "read";
       const inCte = frame.inCte || frame.type === "CommonTableExpr";
+      const creates = CREATION_TARGETS.has(`${frame.type}.${field}`);
       pushField(
         stack,
         fk,
         value,
-        { access: access2, depth: childDepth, inCte },
+        { access: access2, depth: childDepth, inCte, ...creates ? { creates } : {} },
         facts,
         `${frame.type}.${field}`
       );
@@ -34399,7 +34520,7 @@ function walkStatement(kind, body, opts) {
         const name = str(b.relname);
         const schemaName = str(b.schemaname);
         if (frame.access === "read" && !schemaName && cteNames.has(name)) return;
-        const schema2 = schemaName || (b.relpersistence === "t" ? "pg_temp" : "public");
+        const schema2 = schemaName || (b.relpersistence === "t" ? "pg_temp" : !frame.creates && CATALOG_RELATIONS.has(name) ? "pg_catalog" : "public");
         const key = `${schema2}\0${name}\0${frame.access}`;
         if (!relationKeys.has(key)) {
           relationKeys.add(key);
@@ -34425,6 +34546,7 @@ function walkStatement(kind, body, opts) {
           }
         }
         if (frame.type === "SelectStmt") {
+          if (frame.depth === 0 && kind === "SelectStmt") pinned = pinnedSetConfigCalls(b);
           if (b.intoClause) facts.selectInto = true;
           if (Array.isArray(b.lockingClause) && b.lockingClause.length > 0) facts.locking = true;
         }
@@ -34436,7 +34558,7 @@ function walkStatement(kind, body, opts) {
         const display = functionDisplayName(parts);
         if (verdict2.setConfig) {
           facts.settingChange = true;
-          noteCall(display, setConfigVerdict(b.args));
+          noteCall(display, setConfigVerdict(b.args, pinned?.get(b)));
         } else noteCall(display, verdict2);
         return;
       }
@@ -34461,9 +34583,9 @@ function walkStatement(kind, body, opts) {
     const verdict2 = judgeOperator(parts, safe);
     if (verdict2.class !== "read") noteCall(`operator(${parts.join(".")})`, verdict2);
   }
-  function setConfigVerdict(args) {
+  function setConfigVerdict(args, pinnedName2) {
     const list = Array.isArray(args) ? args : [];
-    const name = constString(list[0]);
+    const name = constString(list[0]) ?? pinnedName2;
     const value = constString(list[1]);
     if (name === void 0) {
       return {
@@ -34730,6 +34852,7 @@ var Verdict = class {
 };
 
 // src/sql/statement-rules.ts
+var ACCESS_SHARE_LOCK = 1;
 function classifyNode(node2, ctx) {
   const keys = typeof node2 === "object" && node2 !== null ? Object.keys(node2) : [];
   const kind = keys.length === 1 ? keys[0] : "Unknown";
@@ -34787,6 +34910,14 @@ function applyFamily(family, kind, b, facts, v, ctx) {
       v.raise("write", `TRUNCATE removes every row of ${targets(v) || "the tables"}`);
       return true;
     case Family.maintenance:
+      if (kind === "LockStmt" && b.mode === ACCESS_SHARE_LOCK) {
+        v.relations = v.relations.map((r) => ({ ...r, access: "read" }));
+        dedupeRelations(v);
+        v.reason(
+          `LOCK ... IN ACCESS SHARE MODE only blocks ${readTargets(v)} from being altered or dropped, as a SELECT does`
+        );
+        return true;
+      }
       v.raise("write", maintenanceReason(kind, b));
       return true;
     case Family.code:
@@ -34957,6 +35088,9 @@ function applyNested(v, facts, opts) {
 }
 function targets(v) {
   return v.relations.filter((r) => r.access === "write").map((r) => `${r.schema}.${r.name}`).join(", ");
+}
+function readTargets(v) {
+  return v.relations.map((r) => `${r.schema}.${r.name}`).join(", ") || "the tables";
 }
 function describeReads(v, what) {
   const reads = v.relations.filter((r) => r.access === "read").map((r) => `${r.schema}.${r.name}`);
