@@ -7,6 +7,8 @@
 import { ProbotOctokit } from 'probot';
 import type { Logger } from '../util/log.js';
 import { deadlineRetry } from './deadline-retry.js';
+import { errorStatus } from './github-client.js';
+import { isUnreachable } from './github-unreachable.js';
 import { timeLeft } from './github-work.js';
 import { WritePacer } from './write-pacer.js';
 
@@ -98,11 +100,8 @@ export function createOctokitClass(
   // an error only once they gave up.
   return configured.plugin((octokit) => {
     octokit.hook.error('request', (err: unknown) => {
-      const status =
-        err && typeof err === 'object' && 'status' in err && typeof err.status === 'number'
-          ? err.status
-          : undefined;
-      onApiError(status);
+      // deadline-retry gives up with GitHubUnreachableError: the status is its last attempt's.
+      onApiError(errorStatus(isUnreachable(err) ? err.last : err));
       throw err;
     });
     return {};

@@ -27,7 +27,8 @@ describe('GitHub API error hook', () => {
       .reply(502, { message: 'Bad Gateway' });
     const held = await hold(h, newRequest());
     await h.gh.idle();
-    expect((await held.handle.verdict).kind).toBe('denied');
+    // An outage refuses the statement as 'unreachable' (57S02), the verdict GitHub outages get.
+    expect((await held.handle.verdict).kind).toBe('unreachable');
     expect(errors).toEqual([502]);
   });
 });
