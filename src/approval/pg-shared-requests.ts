@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
 import type { Logger } from '../util/log.js';
+import { inTransaction } from '../util/pg-transaction.js';
 import type { AuditEvent } from '../audit/audit-types.js';
 import type { PgAuditLog } from '../audit/pg-audit-log.js';
 import type {
@@ -183,21 +184,8 @@ export class PgSharedRequests implements SharedRequests {
     };
   }
 
-  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.o.pool.connect();
-    let failed: unknown;
-    try {
-      await client.query('BEGIN');
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      failed = err;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release(failed instanceof Error ? failed : undefined);
-    }
+  private inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.o.pool, fn);
   }
 
   /** A lease under `id`; the replica answers to it only once the lease exists. */

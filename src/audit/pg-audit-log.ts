@@ -3,6 +3,7 @@
 // taken before reading the chain head, so two proxies sharing a control database still
 // produce one unbroken chain.
 import type pg from 'pg';
+import { inTransaction } from '../util/pg-transaction.js';
 import { BatchQueue } from './batch-queue.js';
 import { ChainVerifier, sealRecord, type ChainHead } from './audit-chain.js';
 import type {
@@ -147,21 +148,7 @@ export class PgAuditLog implements AuditLog {
   }
 
   private async write(events: AuditEvent[]): Promise<AuditRecord[]> {
-    const client = await this.pool.connect();
-    let failed: unknown;
-    try {
-      await client.query('BEGIN');
-      const records = await this.appendWithin(client, events);
-      await client.query('COMMIT');
-      return records;
-    } catch (err) {
-      failed = err;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      // A connection that failed mid-transaction is not reused.
-      client.release(failed instanceof Error ? failed : undefined);
-    }
+    return inTransaction(this.pool, (client) => this.appendWithin(client, events));
   }
 }
 
