@@ -40,7 +40,7 @@ export interface AdminServerOptions {
   /** Answers GET /readyz; without it /readyz is 200 while the listener runs. */
   readiness?: Readiness;
   /** Renders GET /metrics (Prometheus text); without it /metrics is 404. */
-  metrics?: () => string;
+  metrics?: () => string | Promise<string>;
   /** Serve /metrics without the bearer token (a scraper on a private network). */
   metricsPublic?: boolean;
 }
@@ -141,7 +141,7 @@ export class AdminServer {
       if (url.pathname === '/metrics' && this.opts.metrics) {
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed('GET');
         if (!this.opts.metricsPublic) this.authenticate(req);
-        const text = this.opts.metrics();
+        const text = await this.opts.metrics();
         res.writeHead(200, {
           'content-type': METRICS_CONTENT_TYPE,
           'content-length': Buffer.byteLength(text),

@@ -1,5 +1,4 @@
 // What `sluice proxy` prints once it is ready: how to connect and how to approve.
-import type { RunningProxy } from '../proxy/server.js';
 import type { RunningPostgres } from './embedded-postgres.js';
 
 /** What GitHub mode is doing, for the banner. */
@@ -34,7 +33,8 @@ function githubLines(g: GitHubBanner | undefined, adminUrl: string): string[] {
 }
 
 export function printBanner(o: {
-  proxy: RunningProxy;
+  /** Where clients connect. */
+  proxy: { host: string; port: number };
   adminUrl: string;
   tokenFile: string;
   embedded?: RunningPostgres;

@@ -70,6 +70,10 @@ export class ProxyMetrics {
     'sluice_policy_reloads_total',
     'Policy reloads (SIGHUP or a file change), by result.',
   );
+  private readonly cancelsRelayedTotal = new Counter(
+    'sluice_cancel_requests_relayed_total',
+    'CancelRequests for a session this worker does not hold, handed to its sibling workers (--workers).',
+  );
   private readonly drainingNow = new Gauge(
     'sluice_draining',
     '1 while the proxy drains after SIGTERM, else 0.',
@@ -81,6 +85,7 @@ export class ProxyMetrics {
   readonly statements: Record<StatementClass, Record<DecisionLabel, Slot>>;
   readonly held: Slot = this.heldNow.slot();
   readonly draining: Slot = this.drainingNow.slot();
+  readonly cancelsRelayed: Slot = this.cancelsRelayedTotal.slot();
   private readonly approvals: Record<string, Record<Outcome, Slot>>;
   private readonly githubErrors: Record<GitHubErrorKind, Slot>;
   private readonly reloads: { ok: Slot; failed: Slot };
@@ -136,6 +141,7 @@ export class ProxyMetrics {
       this.cacheHitsTotal,
       this.cacheMissesTotal,
       this.reloadsTotal,
+      this.cancelsRelayedTotal,
       this.drainingNow,
     ];
     return renderMetrics(all);

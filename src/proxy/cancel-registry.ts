@@ -9,8 +9,13 @@ function keyOf(processId: number, secret: Buffer): string {
   return `${processId}:${secret.toString('hex')}`;
 }
 
+/** Where a CancelRequest for a key not registered here goes (a sibling worker, maybe). */
+export type CancelElsewhere = (processId: number, secret: Buffer, raw: Buffer) => void;
+
 export class CancelRegistry {
   private readonly sessions = new Map<string, Cancellable>();
+
+  constructor(private readonly elsewhere?: CancelElsewhere) {}
 
   register(processId: number, secret: Buffer, session: Cancellable): () => void {
     const key = keyOf(processId, secret);
@@ -23,6 +28,13 @@ export class CancelRegistry {
   /** Unknown keys are dropped: Sluice is not a relay for arbitrary backends' cancels. */
   lookup(processId: number, secret: Buffer): Cancellable | undefined {
     return this.sessions.get(keyOf(processId, secret));
+  }
+
+  /** A client's CancelRequest: handled here, or handed on when the key is not ours. */
+  cancel(processId: number, secret: Buffer, raw: Buffer): void {
+    const session = this.lookup(processId, secret);
+    if (session) session.cancelRequested(raw);
+    else this.elsewhere?.(processId, secret, raw);
   }
 
   get size(): number {

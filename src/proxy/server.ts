@@ -32,12 +32,19 @@ export interface ProxyOptions {
   logger?: Logger;
   /** Connections, statements and holds are counted here (see src/metrics). */
   metrics?: ProxyMetrics;
+  /**
+   * A CancelRequest whose key no session here holds. With `--workers` the session may
+   * live in a sibling process (src/cli/worker-pool.ts relays it); alone, it is dropped.
+   */
+  cancelElsewhere?: (processId: number, secret: Buffer, raw: Buffer) => void;
 }
 
 export interface RunningProxy {
   host: string;
   port: number;
   sessions(): number;
+  /** A CancelRequest relayed from a sibling worker: true if a session here took it. */
+  cancel(processId: number, secret: Buffer, raw: Buffer): boolean;
   /**
    * Graceful stop: refuses new connections at once, closes each session at its next idle
    * moment outside a transaction, and after `graceMs` closes whatever is left (a held
@@ -64,7 +71,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
   if (opts.policy && !opts.classifierFactory) {
     throw new Error('a policy needs a classifier: pass classifierFactory');
   }
-  const registry = new CancelRegistry();
+  const registry = new CancelRegistry(opts.cancelElsewhere);
   const sessions = new Set<Session>();
   const tlsContext = secureContext(opts.tls);
   const metrics = opts.metrics;
@@ -118,6 +125,11 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
     host: addr.address,
     port: addr.port,
     sessions: () => sessions.size,
+    cancel(processId, secret, raw) {
+      const session = registry.lookup(processId, secret);
+      session?.cancelRequested(raw);
+      return session !== undefined;
+    },
     async drain(graceMs) {
       if (server.listening) server.close();
       const empty = new Promise<void>((resolve) => {

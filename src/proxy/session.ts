@@ -179,7 +179,7 @@ export class Session {
       }
       case 'CancelRequest':
         this.state = SessionState.closed;
-        this.opts.registry.lookup(packet.processId, packet.secretKey)?.cancelRequested(packet.raw);
+        this.opts.registry.cancel(packet.processId, packet.secretKey, packet.raw);
         this.client.end();
         return true;
       case 'StartupMessage':

@@ -72,6 +72,7 @@ describe('Prometheus text exposition', () => {
       'sluice_classifier_cache_hits_total',
       'sluice_classifier_cache_misses_total',
       'sluice_policy_reloads_total',
+      'sluice_cancel_requests_relayed_total',
       'sluice_draining',
     ]);
     // 5 classes x 3 decisions, 4 channels x 4 outcomes, all at zero before anything happens.

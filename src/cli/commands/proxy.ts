@@ -1,10 +1,9 @@
 // `sluice proxy`: the main job. With no upstream it starts an embedded PostgreSQL in the
 // state folder and uses it for the control schema too, so `npm start` needs nothing else.
-import { parseArgs } from 'node:util';
+import cluster from 'node:cluster';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { startProxy } from '../../proxy/server.js';
 import { parseUpstreamUrl } from '../../proxy/upstream.js';
 import { PolicyStore } from '../../policy/policy-store.js';
 import { openApprovals } from '../../approval/open-approvals.js';
@@ -13,86 +12,35 @@ import { CONTROL_URL_FILE, resolveAdminToken, writeAdminToken } from '../../admi
 import { initClassifier } from '../../sql/classify.js';
 import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger } from '../../util/log.js';
-import { parseListen } from '../listen-address.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres.js';
 import { printBanner, type GitHubBanner } from '../banner.js';
 import { codeownersRefusal } from '../codeowners-required.js';
 import { readGitHubEnv } from '../../github/github-env.js';
-import { parseDuration } from '../../policy/duration.js';
 import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { proxyReadiness } from '../proxy-readiness.js';
 import { waitForStop } from '../stop-signals.js';
-
-const HELP = `Usage: sluice proxy [options]
-
-  --listen HOST:PORT      where clients connect (env SLUICE_LISTEN, default 127.0.0.1:6432)
-  --upstream URL          postgres://host:port/db?sslmode=… (env SLUICE_UPSTREAM);
-                          omitted: start an embedded PostgreSQL under the state folder
-  --policies DIR          policy files (env SLUICE_POLICIES); omitted: built-in defaults
-  --codeowners FILE       CODEOWNERS for table ownership (default: .github/CODEOWNERS,
-                          CODEOWNERS, docs/CODEOWNERS under the parent of --policies,
-                          or under the working directory without --policies)
-  --tls-cert FILE, --tls-key FILE
-                          terminate TLS for clients (env SLUICE_TLS_CERT / SLUICE_TLS_KEY)
-  --admin HOST:PORT       admin/approvals HTTP listener (env SLUICE_ADMIN_LISTEN, default 127.0.0.1:6480)
-  --control-url URL       control database for requests and the audit log (env SLUICE_CONTROL_URL);
-                          replicas sharing one coordinate through it (README "Running several replicas")
-  --state DIR             state folder (env SLUICE_STATE_DIR, default .sluice)
-  --max-message-size N    largest client message in bytes (default 1073741823)
-  --drain-grace DURATION  on SIGTERM, how long held statements may still get a verdict
-                          before sessions are closed (env SLUICE_DRAIN_GRACE, default 30s)
-  --metrics-public        serve /metrics without the admin token (env SLUICE_METRICS_PUBLIC=1)
-
-GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. Without
-them the App's registration flow is served at /probot on the admin listener.
-`;
+import { readProxySettings } from '../proxy-settings.js';
+import { runWorker } from '../workers/run-worker.js';
+import { createListener } from '../workers/proxy-listener.js';
 
 export async function run(argv: string[]): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      args: argv,
-      options: {
-        listen: { type: 'string' },
-        upstream: { type: 'string' },
-        policies: { type: 'string' },
-        codeowners: { type: 'string' },
-        'tls-cert': { type: 'string' },
-        'tls-key': { type: 'string' },
-        admin: { type: 'string' },
-        'control-url': { type: 'string' },
-        state: { type: 'string' },
-        'max-message-size': { type: 'string' },
-        'drain-grace': { type: 'string' },
-        'metrics-public': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }).values;
-  } catch (err) {
-    process.stderr.write(`sluice proxy: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
+  // A worker of `--workers N` runs this same command line (node:cluster forks it).
+  if (cluster.isWorker) {
+    const code = await runWorker();
+    if (process.connected) process.disconnect();
+    return code;
   }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
+  const read = readProxySettings(argv, process.env);
+  if (!read.ok) {
+    (read.code === 0 ? process.stdout : process.stderr).write(read.text);
+    return read.code;
   }
+  const settings = read.settings;
+  const { listen, admin, stateDir, tls, workers, leaseMs, policiesDir, maxMessageLength } =
+    settings;
+  const codeowners = settings.codeowners;
   const env = process.env;
   const logger = createLogger();
-  const listen = parseListen(args.listen ?? env.SLUICE_LISTEN ?? '127.0.0.1:6432');
-  const admin = parseListen(args.admin ?? env.SLUICE_ADMIN_LISTEN ?? '127.0.0.1:6480');
-  const stateDir = path.resolve(args.state ?? env.SLUICE_STATE_DIR ?? '.sluice');
-  const tlsCert = args['tls-cert'] ?? env.SLUICE_TLS_CERT;
-  const tlsKey = args['tls-key'] ?? env.SLUICE_TLS_KEY;
-  if (Boolean(tlsCert) !== Boolean(tlsKey)) {
-    process.stderr.write('sluice proxy: --tls-cert and --tls-key go together\n');
-    return 2;
-  }
-  const grace = parseDuration(args['drain-grace'] ?? env.SLUICE_DRAIN_GRACE ?? '30s');
-  if (!grace.ok) {
-    process.stderr.write(`sluice proxy: --drain-grace: ${grace.message}\n`);
-    return 2;
-  }
-  const metricsPublic = args['metrics-public'] === true || env.SLUICE_METRICS_PUBLIC === '1';
   const metrics = new ProxyMetrics();
   await mkdir(stateDir, { recursive: true });
 
@@ -102,8 +50,8 @@ export async function run(argv: string[]): Promise<number> {
       await c().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
   };
   try {
-    let upstreamUrl = args.upstream ?? env.SLUICE_UPSTREAM;
-    let controlUrl = args['control-url'] ?? env.SLUICE_CONTROL_URL;
+    let upstreamUrl = settings.upstreamUrl;
+    let controlUrl = settings.controlUrl;
     let embedded: RunningPostgres | undefined;
     if (!upstreamUrl) {
       process.stderr.write('No upstream configured: starting an embedded PostgreSQL…\n');
@@ -121,9 +69,12 @@ export async function run(argv: string[]): Promise<number> {
       }
     }
     const upstream = parseUpstreamUrl(upstreamUrl);
+    if (workers > 1 && !controlUrl)
+      throw new Error(
+        '--workers needs a control database (--control-url): the workers coordinate through it as replicas do',
+      );
 
     await initClassifier();
-    const policiesDir = args.policies ?? env.SLUICE_POLICIES;
     const policyDir = path.resolve(policiesDir ?? path.join(stateDir, 'no-policies'));
     // CODEOWNERS beside the policies directory (its parent: the approvals checkout), or in
     // the working directory with the built-in defaults; --codeowners overrides both.
@@ -131,7 +82,7 @@ export async function run(argv: string[]): Promise<number> {
     const policy = await PolicyStore.open({
       dir: policyDir,
       defaultsIfMissing: !policiesDir,
-      ...(args.codeowners ? { codeownersFile: args.codeowners } : {}),
+      ...(codeowners ? { codeownersFile: codeowners } : {}),
       repoRoot,
       logger,
       onReload: (ok) => metrics.policyReloaded(ok),
@@ -142,17 +93,12 @@ export async function run(argv: string[]): Promise<number> {
         policy: policy.current().policy,
         codeowners: policy.codeowners(),
         repoRoot,
-        ...(args.codeowners ? { file: args.codeowners } : {}),
+        ...(codeowners ? { file: codeowners } : {}),
       });
       if (refusal) throw new Error(refusal);
     }
     if (policiesDir) policy.watch();
 
-    const leaseMs = env.SLUICE_REPLICA_LEASE_MS ? Number(env.SLUICE_REPLICA_LEASE_MS) : undefined;
-    if (leaseMs !== undefined && !(Number.isInteger(leaseMs) && leaseMs >= 100))
-      throw new Error(
-        'SLUICE_REPLICA_LEASE_MS must be a whole number of milliseconds, at least 100',
-      );
     const approvals = await openApprovals({
       ...(controlUrl ? { controlUrl } : {}),
       stateDir,
@@ -164,7 +110,43 @@ export async function run(argv: string[]): Promise<number> {
     approvals.broker.subscribe((e) => {
       if (e.type === 'resolved') metrics.approvalResolved(e.request);
     });
+    const listener = createListener({
+      workers,
+      metrics,
+      proxy: () => ({
+        listenHost: listen.host,
+        listenPort: listen.port,
+        upstream,
+        ...(tls ? { tls } : {}),
+        ...(maxMessageLength ? { maxMessageLength } : {}),
+        policy,
+        gate: approvals.broker,
+        classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
+        requesterFor: (user) => policy.githubLoginFor(user),
+        logger,
+        metrics,
+      }),
+      pool: () => ({
+        config: {
+          listenHost: listen.host,
+          listenPort: listen.port,
+          upstreamUrl: upstream.url,
+          controlUrl: controlUrl!,
+          stateDir,
+          ...(policiesDir ? { policiesDir } : {}),
+          policyDir,
+          repoRoot,
+          ...(codeowners ? { codeowners } : {}),
+          ...(tls ? { tls } : {}),
+          ...(maxMessageLength ? { maxMessageLength } : {}),
+          ...(leaseMs !== undefined ? { leaseMs } : {}),
+        },
+        logger,
+        say: (line) => process.stderr.write(`${line}\n`),
+      }),
+    });
     const readiness = proxyReadiness({ upstream, policy, controlUrl });
+    if (workers > 1) readiness.add('workers', () => listener.ready());
 
     const { token } = resolveAdminToken(env);
     if (token.length < 16) throw new Error('SLUICE_ADMIN_TOKEN must be at least 16 characters');
@@ -176,10 +158,11 @@ export async function run(argv: string[]): Promise<number> {
       port: admin.port,
       logger,
       readiness,
-      metrics: () => metrics.render(),
-      metricsPublic,
+      metrics: () => listener.metrics(),
+      metricsPublic: settings.metricsPublic,
     });
     adminServer.addStatus('policy', () => policy.status());
+    adminServer.addStatus('proxy', () => listener.status());
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 
@@ -219,28 +202,18 @@ export async function run(argv: string[]): Promise<number> {
       data: {
         listen: `${listen.host}:${listen.port}`,
         upstream: `${upstream.host}:${upstream.port}`,
+        workers,
       },
     });
     cleanups.push(async () => {
       await approvals.audit.append({ type: 'proxy.stopped', actor: 'sluice', data: {} });
     });
 
-    const proxy = await startProxy({
-      listenHost: listen.host,
-      listenPort: listen.port,
-      upstream,
-      ...(tlsCert && tlsKey ? { tls: { certFile: tlsCert, keyFile: tlsKey } } : {}),
-      ...(args['max-message-size'] ? { maxMessageLength: Number(args['max-message-size']) } : {}),
-      policy,
-      gate: approvals.broker,
-      classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
-      requesterFor: (user) => policy.githubLoginFor(user),
-      logger,
-      metrics,
-    });
-    cleanups.push(() => proxy.close());
+    await listener.start();
+    cleanups.push(() => listener.close());
 
     process.on('SIGHUP', () => {
+      listener.reload();
       void policy.reload().then((r) => {
         void approvals.audit.append({
           type: r.ok ? 'policy.reloaded' : 'policy.reload_failed',
@@ -250,7 +223,7 @@ export async function run(argv: string[]): Promise<number> {
       });
     });
     printBanner({
-      proxy,
+      proxy: listener,
       adminUrl: adminAddr.url,
       tokenFile,
       embedded,
@@ -260,8 +233,8 @@ export async function run(argv: string[]): Promise<number> {
     });
 
     await waitForStop({
-      proxy,
-      graceMs: grace.ms,
+      proxy: listener,
+      graceMs: settings.graceMs,
       onDrainStart: () => {
         readiness.startDraining();
         metrics.draining.value = 1;
