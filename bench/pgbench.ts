@@ -11,61 +11,17 @@
 //
 // Env: ROUNDS (5), DURATION seconds (6), WARMUP seconds (5), CLIENTS (8), SCALE (10),
 // TARGETS (a comma list of sluice, wire-only; direct and nodepipe always run).
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { startEmbeddedPostgres } from '../src/cli/embedded-postgres.js';
 import { freePort } from '../src/util/free-port.js';
 import { run } from './run-command.js';
+import { cpuSeconds, startChild, waitPort } from './bench-processes.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION = Number(process.env.DURATION ?? 6);
 const WARMUP = Number(process.env.WARMUP ?? 5);
 const CLIENTS = Number(process.env.CLIENTS ?? 8);
 const SCALE = Number(process.env.SCALE ?? 10);
-
-/** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const CLOCK_TICKS = 100;
-
-/** CPU seconds (user + system) a process has used so far; undefined off Linux. */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-async function waitPort(port: number): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on ${port}`);
-}
-
-function startChild(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(cmd, args, {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  child.on('exit', (code) => {
-    if (code && code !== 0) process.stderr.write(`${cmd} ${args.join(' ')} exited with ${code}\n`);
-  });
-  return child;
-}
 
 async function main(): Promise<void> {
   const pg = await startEmbeddedPostgres({
