@@ -301,6 +301,24 @@ describe('sluice proxy --workers 2', () => {
     await after.end();
   });
 
+  it('SIGHUP reloads the policy in the primary and in every worker; a worker ignores signals meant for the group', async () => {
+    const reloads = () => metric('sluice_policy_reloads_total', { result: 'ok' });
+    const before = await reloads();
+    child.kill('SIGHUP');
+    await expect.poll(reloads, { timeout: 30_000, interval: 100 }).toBe(before + 3);
+    // What a terminal's Ctrl-C does to the group: the worker stays, the primary decides.
+    const [w] = await workers();
+    process.kill(w!.pid, 'SIGINT');
+    process.kill(w!.pid, 'SIGTERM');
+    const c = await connect();
+    const c2 = await connect();
+    expect((await c.query('SELECT 3 AS n')).rows[0].n).toBe(3);
+    expect((await c2.query('SELECT 4 AS n')).rows[0].n).toBe(4);
+    await Promise.all([c.end(), c2.end()]);
+    const after = (await workers())[w!.index]!;
+    expect(after).toMatchObject({ pid: w!.pid, state: 'ready', restarts: w!.restarts });
+  });
+
   it('SIGTERM drains every worker and the primary exits 0', async () => {
     const exited = new Promise<number | null>((resolve) =>
       child.on('exit', (code) => resolve(code)),
@@ -310,6 +328,37 @@ describe('sluice proxy --workers 2', () => {
     expect(await exited).toBe(0);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     expect(stderr).not.toMatch(/error/i);
+  });
+});
+
+describe('sluice proxy --workers whose primary is killed', () => {
+  it('the workers close their sessions and exit', async () => {
+    const s = startSluice(['--workers', '2', '--control-url', control]);
+    await new Promise<void>((resolve) => {
+      const check = () => {
+        if (/Ctrl-C stops Sluice/.test(s.output().out) || s.proc.exitCode !== null) resolve();
+        else setTimeout(check, 100);
+      };
+      check();
+    });
+    const admin = /Approvals: (http:\/\/\S+)/.exec(s.output().out)?.[1];
+    const res = await fetch(`${admin}/api/status`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const status = (await res.json()) as { proxy: { processes: WorkerInfo[] } };
+    const pids = status.proxy.processes.map((w) => w.pid);
+    expect(pids).toHaveLength(2);
+    s.proc.kill('SIGKILL');
+    const alive = () =>
+      pids.filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      }).length;
+    await expect.poll(alive, { timeout: 30_000, interval: 100 }).toBe(0);
   });
 });
 
