@@ -128,7 +128,8 @@ export class WorkerPool {
           reject(
             new Error(`worker ${index}: ${failure ?? `exited (${signal ?? code}) while starting`}`),
           );
-          return;
+          // At start-up the pool gives up; a restart that fails is tried again, later.
+          if (restarts === 0) return;
         }
         if (this.stopping) return;
         const delay = Math.min(RESTART_DELAY_MS * 2 ** restarts, RESTART_DELAY_MAX_MS);
