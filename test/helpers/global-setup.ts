@@ -2,6 +2,9 @@
 // Nothing in the test suite mocks the database: every test file talks to this server
 // through its own freshly created database (see ./pg.ts).
 import type { TestProject } from 'vitest/node';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../src/cli/embedded-postgres.js';
 import { makeTestCerts, type TestCerts } from './certs.js';
@@ -15,8 +18,22 @@ declare module 'vitest' {
 }
 
 let running: RunningPostgres | undefined;
+let scratch: string | undefined;
+
+/**
+ * One temporary folder for the whole run: every `tmpdir()` of the test files (forks that
+ * inherit TMPDIR) and of what they spawn lands in it, and it goes at teardown, so runs do
+ * not leave certificates, state folders and clusters behind in /tmp. Sticky and
+ * world-writable like /tmp itself: clusters run as the `postgres` user when tests run as root.
+ */
+function useScratchTmp(): void {
+  scratch = mkdtempSync(path.join(tmpdir(), 'sluice-test-run-'));
+  chmodSync(scratch, 0o1777);
+  process.env.TMPDIR = scratch;
+}
 
 export async function setup(project: TestProject): Promise<void> {
+  useScratchTmp();
   const certs = makeTestCerts();
   running = await startEmbeddedPostgres({
     tls: { certFile: certs.certFile, keyFile: certs.keyFile },
@@ -55,4 +72,5 @@ async function createSharedRoles(url: string): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await running?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 }
