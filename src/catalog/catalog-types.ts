@@ -60,6 +60,10 @@ export interface CatalogType {
   checks: string[];
   /** Base and range types: their I/O functions' OIDs (typinput, typreceive, …). */
   ioFunctions: number[];
+  /** Composite types: their attributes' types, 'schema.name' (absent: unknown, judged strictly). */
+  attributeTypes?: string[];
+  /** Range types: the subtype (pg_range.rngsubtype); multiranges: their range type. */
+  subtype?: string;
 }
 
 export interface CatalogFunction {
@@ -98,6 +102,11 @@ export interface CatalogCast {
   /** castfunc; absent for binary-coercible and I/O casts. */
   functionOid?: number;
   method: 'function' | 'inout' | 'binary';
+  /**
+   * pg_cast.castcontext: an implicit cast runs where no cast is written; an assignment
+   * cast only on INSERT/UPDATE (writes anyway). Absent: judged as implicit (strict).
+   */
+  context?: 'implicit' | 'assignment' | 'explicit';
 }
 
 export interface CatalogSnapshot {
