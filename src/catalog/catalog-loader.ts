@@ -66,6 +66,11 @@ const POLICY_COMMAND: Record<string, string> = {
   d: 'delete',
   '*': 'all',
 };
+const CAST_CONTEXT: Record<string, CatalogCast['context']> = {
+  i: 'implicit',
+  a: 'assignment',
+  e: 'explicit',
+};
 const PROKIND = { f: 'function', p: 'procedure', a: 'aggregate', w: 'window' } as const;
 const VOLATILITY = { i: 'immutable', s: 'stable', v: 'volatile' } as const;
 
@@ -194,6 +199,8 @@ async function readAll(client: pg.Client, limits: CatalogLimits): Promise<Catalo
       ioFunctions: (r.io_functions as string[]).map(Number),
     };
     if (r.base_type) t.baseType = String(r.base_type);
+    if (r.attribute_types) t.attributeTypes = r.attribute_types as string[];
+    if (r.subtype) t.subtype = String(r.subtype);
     types.set(`${t.schema}.${t.name}`, t);
   }
 
@@ -202,6 +209,7 @@ async function readAll(client: pg.Client, limits: CatalogLimits): Promise<Catalo
     target: String(r.target),
     ...(r.func !== null ? { functionOid: Number(r.func) } : {}),
     method: r.method === 'f' ? 'function' : r.method === 'i' ? 'inout' : 'binary',
+    context: CAST_CONTEXT[String(r.context)] ?? 'implicit',
   }));
 
   const operators = new Map<string, CatalogOperator[]>();

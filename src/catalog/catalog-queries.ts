@@ -62,14 +62,23 @@ SELECT t.oid::int8 AS oid, n.nspname AS schema, t.typname AS name, t.typtype::te
                t.typmodin::oid, t.typmodout::oid,
                (SELECT r.rngcanonical::oid FROM pg_range r WHERE r.rngtypid = t.oid),
                (SELECT r.rngsubdiff::oid FROM pg_range r WHERE r.rngtypid = t.oid)]) f
-              WHERE f IS NOT NULL AND f <> 0) AS io_functions
+              WHERE f IS NOT NULL AND f <> 0) AS io_functions,
+       CASE WHEN t.typtype = 'c' THEN ARRAY(
+         SELECT ${typeName('a.atttypid')} FROM pg_attribute a
+          WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped
+          ORDER BY a.attnum) END AS attribute_types,
+       CASE t.typtype
+         WHEN 'r' THEN (SELECT ${typeName('r.rngsubtype')} FROM pg_range r WHERE r.rngtypid = t.oid)
+         WHEN 'm' THEN (SELECT ${typeName('r.rngtypid')} FROM pg_range r WHERE r.rngmultitypid = t.oid)
+       END AS subtype
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
  WHERE t.oid >= 16384 AND t.typcategory <> 'A' AND ${NOT_TEMP}
  ORDER BY t.oid LIMIT $1`;
 
 export const CASTS_SQL = `
 SELECT ${typeName('c.castsource')} AS source, ${typeName('c.casttarget')} AS target,
-       NULLIF(c.castfunc, 0)::int8 AS func, c.castmethod::text AS method
+       NULLIF(c.castfunc, 0)::int8 AS func, c.castmethod::text AS method,
+       c.castcontext::text AS context
   FROM pg_cast c
  WHERE c.oid >= 16384
  ORDER BY c.oid LIMIT $1`;

@@ -94,9 +94,17 @@ describe('loadCatalog', () => {
     expect(pos.kind).toBe('domain');
     expect(pos.baseType).toBe('pg_catalog.int4');
     expect(pos.checks).toEqual(['((VALUE > 0))', '((VALUE < 100))']);
-    expect(snap.types.get('app.pair')?.kind).toBe('composite');
+    expect(snap.types.get('app.pair')).toMatchObject({
+      kind: 'composite',
+      attributeTypes: ['pg_catalog.int4', 'pg_catalog.text'],
+    });
     const range = snap.types.get('app.num_range')!;
     expect(range.kind).toBe('range');
+    expect(range.subtype).toBe('pg_catalog.numeric');
+    expect(snap.types.get('app.num_multirange')).toMatchObject({
+      kind: 'multirange',
+      subtype: 'app.num_range',
+    });
     expect(range.ioFunctions.length).toBeGreaterThanOrEqual(4);
     // Array types are not kept: their element type is.
     expect(snap.types.has('app._mood')).toBe(false);
@@ -137,11 +145,13 @@ describe('loadCatalog', () => {
       target: 'pg_catalog.int4',
       functionOid: toInt.oid,
       method: 'function',
+      context: 'explicit',
     });
     expect(snap.casts).toContainEqual({
       source: 'app.mood',
       target: 'pg_catalog.text',
       method: 'inout',
+      context: 'explicit',
     });
     const eq = snap.operators.get('=')!;
     expect(eq).toHaveLength(1);
