@@ -12,6 +12,7 @@ import type { CatalogSnapshot } from './catalog-types.js';
 import { CatalogEntry, type CatalogEntryStatus } from './catalog-entry.js';
 import { touchesUserObjects } from './touches-user-objects.js';
 import { mayChangeCatalog } from './may-change-catalog.js';
+import { canonicalOptions } from '../sql/classify.js';
 
 /** judgeWithCatalog's signature (src/sql/catalog-judge.ts). */
 export type CatalogJudge = (
@@ -62,8 +63,10 @@ export class CatalogRegistry {
     const entry = this.entry(database);
     if (!entry) return STATIC;
     entry.ensureStarted();
+    // One shared options object per option set: the judge caches its work per object.
+    const shared = canonicalOptions(opts);
     return {
-      judge: (c) => this.judge(entry, c, opts),
+      judge: (c) => this.judge(entry, c, shared),
       mayChange: mayChangeCatalog,
       changed: () => entry.markStale(),
     };

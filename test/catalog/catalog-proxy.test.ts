@@ -1,0 +1,207 @@
+// The catalog through the proxy, end to end with real clients and real PostgreSQL: a view
+// that writes is held while a plain view passes; DDL released through Sluice makes the
+// next statement wait for a fresh snapshot; DDL that bypassed Sluice is caught by the
+// change check; an unreadable catalog leaves the static rules in charge and says so in
+// GET /api/status.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { adminClient, createTestDatabase, pgInfo, upstreamUrl } from '../helpers/pg.js';
+import { startTestProxy, viaProxy } from '../helpers/proxy.js';
+import { initClassifier } from '../../src/sql/classify.js';
+import { SessionClassifier } from '../../src/sql/session-classifier.js';
+import { PolicyStore } from '../../src/policy/policy-store.js';
+import { openApprovals, type Approvals } from '../../src/approval/open-approvals.js';
+import type { ApprovalRequest } from '../../src/approval/types.js';
+import type { RunningProxy } from '../../src/proxy/server.js';
+import { AdminServer } from '../../src/admin/admin-server.js';
+import { silentLogger } from '../../src/util/log.js';
+import { CatalogRegistry } from '../../src/catalog/catalog-registry.js';
+import { judgeWithCatalog } from '../../src/sql/catalog-judge.js';
+
+const TOKEN = 'catalog-test-token-0123456789';
+
+interface Rig {
+  proxy: RunningProxy;
+  approvals: Approvals;
+  policy: PolicyStore;
+  registry: CatalogRegistry;
+  requests: ApprovalRequest[];
+  close(): Promise<void>;
+}
+
+async function rig(upstreamForCatalog: string): Promise<Rig> {
+  const root = mkdtempSync(path.join(tmpdir(), 'sluice-catalog-'));
+  const policy = await PolicyStore.open({
+    dir: path.join(root, 'policies'),
+    defaultsIfMissing: true,
+    repoRoot: root,
+  });
+  const approvals = await openApprovals({ stateDir: root, logger: silentLogger });
+  const requests: ApprovalRequest[] = [];
+  approvals.broker.subscribe((e) => {
+    if (e.type === 'created') requests.push(e.request);
+  });
+  const registry = new CatalogRegistry({
+    upstreamUrl: upstreamForCatalog,
+    judge: judgeWithCatalog,
+    checkIntervalMs: 0,
+  });
+  const proxy = await startTestProxy({
+    policy,
+    gate: approvals.broker,
+    classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
+    catalogFor: (db, opts) => registry.forDatabase(db, opts),
+  });
+  return {
+    proxy,
+    approvals,
+    policy,
+    registry,
+    requests,
+    close: async () => {
+      registry.close();
+      await proxy.close();
+      await approvals.close();
+      policy.close();
+    },
+  };
+}
+
+let db: string;
+let admin: pg.Client;
+let g: Rig;
+
+beforeAll(async () => {
+  await initClassifier();
+  db = await createTestDatabase('catproxy');
+  admin = await adminClient(db);
+  await admin.query(`CREATE SEQUENCE s; CREATE TABLE t (id int); INSERT INTO t VALUES (1);
+    CREATE VIEW plain AS SELECT id FROM t;
+    CREATE VIEW bumps AS SELECT nextval('s') AS n;
+    CREATE VIEW flips AS SELECT 1::bigint AS n;
+    CREATE VIEW sneaky AS SELECT 1::bigint AS n`);
+  g = await rig(upstreamUrl('postgres'));
+});
+afterAll(async () => {
+  await g.close();
+  await admin.end();
+});
+
+async function client(database = db): Promise<pg.Client> {
+  const c = new pg.Client(viaProxy(g.proxy, database));
+  c.on('notice', () => {});
+  c.on('error', () => {});
+  await c.connect();
+  return c;
+}
+
+/** Runs `sql` expecting it to be held; denies it and returns the request. */
+async function expectHeld(c: pg.Client, r: Rig, sql: string): Promise<ApprovalRequest> {
+  const before = r.requests.length;
+  const outcome = c.query(sql).then(
+    () => 'ran',
+    (err: Error) => err.message,
+  );
+  // A statement that is not held runs and settles first: fail at once, not by timeout.
+  const req = await Promise.race([
+    waitForRequest(r, before),
+    outcome.then((o) => {
+      throw new Error(`not held: ${sql} (${o})`);
+    }),
+  ]);
+  expect(req.sql).toBe(sql);
+  await r.approvals.broker.deny(req.id, 'dba', 'test');
+  expect(await outcome).toMatch(/was denied by dba/);
+  return req;
+}
+
+async function waitForRequest(r: Rig, index: number): Promise<ApprovalRequest> {
+  for (;;) {
+    const req = r.requests[index];
+    if (req) return req;
+    await new Promise<void>((resolve) => {
+      const off = r.approvals.broker.subscribe((e) => {
+        if (e.type === 'created') {
+          off();
+          resolve();
+        }
+      });
+    });
+  }
+}
+
+describe('views through the proxy', () => {
+  it('a view calling nextval is held; a plain view passes', async () => {
+    const c = await client();
+    const before = g.requests.length;
+    expect((await c.query('SELECT * FROM plain')).rows).toEqual([{ id: 1 }]);
+    expect(g.requests.length).toBe(before);
+    const req = await expectHeld(c, g, 'SELECT * FROM bumps');
+    expect(req.classification.class).toBe('write');
+    // Nothing ran: the sequence was never advanced.
+    expect((await admin.query('SELECT last_value, is_called FROM s')).rows[0].is_called).toBe(
+      false,
+    );
+    await c.end();
+  });
+});
+
+describe('freshness', () => {
+  it('DDL released through Sluice: the next SELECT from the view sees the new definition', async () => {
+    const c = await client();
+    await c.query('SELECT * FROM flips'); // a plain view for now
+    const ddl = `CREATE OR REPLACE VIEW flips AS SELECT nextval('s') AS n`;
+    const before = g.requests.length;
+    const done = c.query(ddl);
+    const req = await waitForRequest(g, before);
+    await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    await done;
+    await expectHeld(c, g, 'SELECT * FROM flips');
+    await c.end();
+  });
+
+  it('DDL that bypassed Sluice is caught by the change check', async () => {
+    const c = await client();
+    await c.query('SELECT * FROM sneaky');
+    await admin.query(`CREATE OR REPLACE VIEW sneaky AS SELECT nextval('s') AS n`);
+    await g.registry.checkNow(db);
+    await expectHeld(c, g, 'SELECT * FROM sneaky');
+    await c.end();
+  });
+});
+
+describe('an unreadable catalog', () => {
+  it('keeps the static rules and says so in GET /api/status', async () => {
+    const info = pgInfo();
+    const r = await rig(
+      `postgres://${info.user}:wrong-password@${info.host}:${info.port}/postgres`,
+    );
+    const server = new AdminServer({ broker: r.approvals.broker, token: TOKEN, port: 0 });
+    server.addStatus('catalog', () => r.registry.status());
+    const base = (await server.listen()).url;
+    try {
+      const c = new pg.Client(viaProxy(r.proxy, db));
+      c.on('notice', () => {});
+      await c.connect();
+      // Reads pass and writes wait for approval, as without a catalog.
+      expect((await c.query('SELECT * FROM plain')).rows).toEqual([{ id: 1 }]);
+      await r.registry.settle(db);
+      await expectHeld(c, r, 'DELETE FROM t');
+      await c.end();
+      const res = await fetch(`${base}/api/status`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      const body = (await res.json()) as {
+        catalog: { databases: Record<string, { state: string; lastError: string }> };
+      };
+      expect(body.catalog.databases[db]).toMatchObject({ state: 'unavailable' });
+      expect(body.catalog.databases[db]!.lastError).toMatch(/password authentication failed/);
+    } finally {
+      await server.close();
+      await r.close();
+    }
+  });
+});
