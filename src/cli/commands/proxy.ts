@@ -22,6 +22,7 @@ import { parseDuration } from '../../policy/duration.js';
 import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { proxyReadiness } from '../proxy-readiness.js';
 import { waitForStop } from '../stop-signals.js';
+import { catalogSettings, catalogStatus, openCatalog } from '../../catalog/open-catalog.js';
 
 const HELP = `Usage: sluice proxy [options]
 
@@ -42,6 +43,7 @@ const HELP = `Usage: sluice proxy [options]
   --drain-grace DURATION  on SIGTERM, how long held statements may still get a verdict
                           before sessions are closed (env SLUICE_DRAIN_GRACE, default 30s)
   --metrics-public        serve /metrics without the admin token (env SLUICE_METRICS_PUBLIC=1)
+  --no-catalog            judge statements without the upstream catalog (env SLUICE_CATALOG=off)
 
 GitHub mode: set APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH) and WEBHOOK_SECRET. Without
 them the App's registration flow is served at /probot on the admin listener.
@@ -65,6 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         'max-message-size': { type: 'string' },
         'drain-grace': { type: 'string' },
         'metrics-public': { type: 'boolean' },
+        'no-catalog': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -180,6 +183,9 @@ export async function run(argv: string[]): Promise<number> {
       metricsPublic,
     });
     adminServer.addStatus('policy', () => policy.status());
+    const catalog = openCatalog(upstreamUrl, catalogSettings(args['no-catalog'], env), logger);
+    if (catalog) cleanups.push(async () => catalog.close());
+    adminServer.addStatus('catalog', () => catalogStatus(catalog));
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 
@@ -235,6 +241,7 @@ export async function run(argv: string[]): Promise<number> {
       gate: approvals.broker,
       classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
       requesterFor: (user) => policy.githubLoginFor(user),
+      ...(catalog ? { catalogFor: (db, o) => catalog.forDatabase(db, o) } : {}),
       logger,
       metrics,
     });
