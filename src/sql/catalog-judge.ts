@@ -27,6 +27,7 @@ import { classificationOf } from './info-merge.js';
 import {
   CLASS_RANK,
   Flag,
+  type CatalogRefs,
   type Classification,
   type ClassifierOptions,
   type StatementClass,
@@ -180,7 +181,12 @@ function assess(info: StatementInfo, ctx: Context, depth: number): Delta | null 
   const add = catalog.reasons.filter((r) => !info.reasons.includes(r));
   if (lower) for (const r of lower.add) if (!add.includes(r)) add.push(r);
   if (cls === info.class && add.length === 0) return null;
-  return { class: cls, add, drop: lower?.drop ?? [], lowered: lower !== undefined };
+  return {
+    class: cls,
+    add,
+    drop: lower?.drop ?? replaced(refs, ctx),
+    lowered: lower !== undefined,
+  };
 }
 
 /**
@@ -220,6 +226,19 @@ function lowering(
     );
   }
   return { add, drop };
+}
+
+/** The static "may write" reasons of unlisted calls the catalog has judged itself. */
+function replaced(refs: CatalogRefs, ctx: Context): string[] {
+  const safe = ctx.opts.safeFunctions ?? [];
+  const out: string[] = [];
+  for (const u of refs.unlisted) {
+    if (u.kind === 'function' && functionCandidates(ctx.index, u.name).length > 0)
+      out.push(judgeFunction(u.name, safe).reason);
+    else if (u.kind === 'operator' && operatorCandidates(ctx.index, u.name).length > 0)
+      out.push(judgeOperator(u.name, safe).reason);
+  }
+  return out;
 }
 
 function applyDelta(s: StatementInfo, d: Delta | null): StatementInfo {

@@ -273,7 +273,8 @@ export function walkStatement(
       }
       case 'SubLink': {
         // x op ANY (SELECT ...): the operator is a call like any other.
-        if (Array.isArray(b.operName)) addRef(refs.operators, 'o', stringList(b.operName));
+        if (Array.isArray(b.operName) && b.operName.length > 0)
+          noteOperator(stringList(b.operName));
         return;
       }
       case 'TypeName': {
