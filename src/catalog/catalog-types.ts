@@ -83,6 +83,16 @@ export interface CatalogFunction {
   argTypes: string[];
   defaults: number;
   variadic: boolean;
+  /**
+   * The result type, 'schema.name' (prorettype): a SQL function's result is coerced to it,
+   * so a domain's CHECK runs. Absent: judged strictly.
+   */
+  returnType?: string;
+  /**
+   * The argument defaults as text (pg_get_expr(proargdefaults, 0)): evaluated on each call
+   * that omits them. Absent while `defaults` > 0: judged strictly.
+   */
+  argDefaults?: string;
 }
 
 export interface CatalogOperator {
