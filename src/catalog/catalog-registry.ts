@@ -65,8 +65,25 @@ export class CatalogRegistry {
     entry.ensureStarted();
     // One shared options object per option set: the judge caches its work per object.
     const shared = canonicalOptions(opts);
+    // The session's latest judgement: an application sends the same statement again and
+    // again, and the proxy hands over the very same verdict object each time (a repeated
+    // Query's template, a prepared statement's portal), so with the same fresh snapshot the
+    // answer is the same object: one comparison instead of the judge's lookups.
+    let lastIn: Classification | undefined;
+    let lastOut: Classification | undefined;
+    let lastSnapshot: CatalogSnapshot | undefined;
     return {
-      judge: (c) => this.judge(entry, c, shared),
+      judge: (c) => {
+        const fresh = entry.fresh;
+        if (c === lastIn && fresh !== undefined && fresh === lastSnapshot) return lastOut!;
+        const out = this.judge(entry, c, shared);
+        if (fresh !== undefined && !(out instanceof Promise)) {
+          lastIn = c;
+          lastOut = out;
+          lastSnapshot = fresh;
+        }
+        return out;
+      },
       mayChange: mayChangeCatalog,
       changed: () => entry.markStale(),
     };
