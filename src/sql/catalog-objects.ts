@@ -198,23 +198,63 @@ export class ObjectJudge {
   fn(f: CatalogFunction, depth: number): Finding {
     return this.once(`f${f.oid}`, depth, () => {
       const name = `${f.schema}.${f.name}()`;
-      if (this.allowlisted(f))
-        return { class: 'read', reasons: [`${name} is allowlisted by policy`] };
-      if (f.kind !== 'function')
-        return write(`${name} is a ${f.kind}, which runs code Sluice does not judge`);
-      if (f.language !== 'sql')
-        return write(`${name} is written in ${f.language}, whose body Sluice does not analyse`);
-      // SECURITY DEFINER runs with its owner's rights: never inferred, whatever the body.
-      if (f.securityDefiner) return write(`${name} is SECURITY DEFINER (owner ${f.owner})`);
-      const body = sqlBody(f.body);
-      const found = this.classifyText(body, depth + 1);
-      if (found.class !== 'read') return about(name, found);
-      // Volatility plays no part: a STABLE function may still call nextval, and a
-      // VOLATILE one that only reads cannot write. It is shown for approvers.
-      return {
-        class: 'read',
-        reasons: [`${name} is a SQL function whose body only reads (declared ${f.volatility})`],
-      };
+      return strictest([this.callPath(f, name, depth), this.code(f, name, depth)]);
+    });
+  }
+
+  /** What the function's own code can do. */
+  private code(f: CatalogFunction, name: string, depth: number): Finding {
+    if (this.allowlisted(f))
+      return { class: 'read', reasons: [`${name} is allowlisted by policy`] };
+    if (f.kind !== 'function')
+      return write(`${name} is a ${f.kind}, which runs code Sluice does not judge`);
+    if (f.language !== 'sql')
+      return write(`${name} is written in ${f.language}, whose body Sluice does not analyse`);
+    // SECURITY DEFINER runs with its owner's rights: never inferred, whatever the body.
+    if (f.securityDefiner) return write(`${name} is SECURITY DEFINER (owner ${f.owner})`);
+    const body = sqlBody(f.body);
+    const found = this.classifyText(body, depth + 1);
+    if (found.class !== 'read') return about(name, found);
+    // Volatility plays no part: a STABLE function may still call nextval, and a
+    // VOLATILE one that only reads cannot write. It is shown for approvers.
+    return {
+      class: 'read',
+      reasons: [`${name} is a SQL function whose body only reads (declared ${f.volatility})`],
+    };
+  }
+
+  /**
+   * What runs around any call of `f`, whatever its language: a literal argument goes
+   * through its parameter type's input, omitted arguments take their defaults, and a SQL
+   * function's result is coerced to its declared type (a domain's CHECK runs).
+   */
+  private callPath(f: CatalogFunction, name: string, depth: number): Finding {
+    const parts = f.argTypes.map((a) => this.typeByName(a, `argument of ${name}`, depth));
+    if (f.returnType !== undefined)
+      parts.push(this.typeByName(f.returnType, `result of ${name}`, depth));
+    else parts.push(about(`result of ${name} (type unknown)`, this.anyTypeHazard(depth)));
+    if (f.defaults > 0) {
+      parts.push(
+        f.argDefaults === undefined
+          ? write(`${name}: its argument defaults are not in the snapshot`)
+          : about(
+              `${name} argument defaults`,
+              this.classifyText(`SELECT ${f.argDefaults}`, depth + 1),
+            ),
+      );
+    }
+    return strictest(parts);
+  }
+
+  /** Whether any user type's input path may write: what an unknown type may be. */
+  private anyTypeHazard(depth: number): Finding {
+    return this.once('anytype', depth, () => {
+      const found = strictest(
+        [...this.index.snapshot.types.values()].map((t) => this.type(t, depth + 1)),
+      );
+      return found.class === 'read'
+        ? READ
+        : write('some user type runs code that may write on input');
     });
   }
 

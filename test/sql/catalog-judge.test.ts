@@ -32,6 +32,10 @@ const HARM = `
   CREATE FUNCTION evil_plus(text, text) RETURNS text LANGUAGE sql AS 'SELECT nextval(''s'')::text';
   CREATE OPERATOR + (leftarg = text, rightarg = text, function = evil_plus);
   CREATE FUNCTION public.lower(int) RETURNS text LANGUAGE sql AS 'SELECT nextval(''s'')::text';
+  CREATE FUNCTION takes_evil(d_evil) RETURNS int LANGUAGE sql AS 'SELECT $1 + 1';
+  CREATE FUNCTION gives_evil() RETURNS d_evil LANGUAGE sql AS 'SELECT 5';
+  CREATE FUNCTION with_default(x bigint DEFAULT nextval('s')) RETURNS bigint LANGUAGE sql
+    AS 'SELECT x';
   CREATE TABLE secret (a int);
   INSERT INTO secret VALUES (1);
   ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
@@ -138,6 +142,9 @@ const BLIND_SPOTS: Case[] = [
   ['harm', 'SELECT lower(5)', 'write', 'public.lower()'],
   ['harm', 'SELECT * FROM secret', 'write', 'policy p on public.secret', true],
   ['harm', 'SELECT calls_pl()', 'write', 'public.bump_pl() is written in plpgsql'],
+  ['harm', 'SELECT takes_evil(5)', 'write', 'argument of public.takes_evil()'],
+  ['harm', 'SELECT gives_evil()', 'write', 'result of public.gives_evil()'],
+  ['harm', 'SELECT with_default()', 'write', 'public.with_default()'],
   ['casts', 'SELECT 7::wrapped', 'write', 'cast pg_catalog.int4 -> public.wrapped'],
   ['casts', 'SELECT CAST(7 AS wrapped)', 'write', 'cast pg_catalog.int4 -> public.wrapped'],
   ['calm', "SELECT 'ok'::mood", 'read', ''],
