@@ -14,6 +14,7 @@ import {
   type CatalogType,
 } from '../catalog/catalog-types.js';
 import { splitQualified, typeByQualifiedName, type CatalogIndex } from './catalog-index.js';
+import { ruleActionText, sqlBody } from './catalog-texts.js';
 import { CLASS_RANK, type ClassifierOptions, type StatementClass } from './types.js';
 
 /** What an object (or a text) can do: its class and, when not a plain read, why. */
@@ -95,9 +96,8 @@ export class ObjectJudge {
 
   /** The action of a SELECT rule: pg_get_ruledef's text after DO [INSTEAD|ALSO]. */
   private ruleAction(definition: string, depth: number): Finding {
-    const m = /\bDO\s+(?:INSTEAD\s+|ALSO\s+)?([\s\S]*?);?\s*$/i.exec(definition);
-    if (!m?.[1]) return write('rule action unreadable');
-    const action = m[1].replace(/^\(([\s\S]*)\)$/, '$1');
+    const action = ruleActionText(definition);
+    if (action === undefined) return write('rule action unreadable');
     return this.classifyText(action, depth + 1);
   }
 
@@ -290,13 +290,4 @@ export class ObjectJudge {
     this.memo.set(at, result);
     return result;
   }
-}
-
-/** A SQL function's statements: prosrc, or the decompiled BEGIN ATOMIC / RETURN body. */
-export function sqlBody(body: string): string {
-  const atomic = /^\s*BEGIN\s+ATOMIC\b([\s\S]*?)\bEND\s*;?\s*$/i.exec(body);
-  if (atomic) return atomic[1]!;
-  const ret = /^\s*RETURN\b([\s\S]*)$/i.exec(body);
-  if (ret) return `SELECT ${ret[1]!.replace(/;\s*$/, '')}`;
-  return body;
 }

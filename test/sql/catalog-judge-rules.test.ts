@@ -7,6 +7,7 @@ import type pg from 'pg';
 import { loadCatalog } from '../../src/catalog/catalog-loader.js';
 import type { CatalogSnapshot } from '../../src/catalog/catalog-types.js';
 import { judgeWithCatalog } from '../../src/sql/catalog-judge.js';
+import { ruleActionText, sqlBody } from '../../src/sql/catalog-texts.js';
 import { classify, initClassifier } from '../../src/sql/classify.js';
 import { SessionClassifier } from '../../src/sql/session-classifier.js';
 import type { Classification, ClassifierOptions } from '../../src/sql/types.js';
@@ -161,5 +162,18 @@ describe('judgeWithCatalog rules', () => {
     expect(first.class).toBe('write');
     expect(second.class).toBe('write');
     expect(second.statements[0]!.sql).toBe('SELECT * FROM v_evil WHERE n = 22');
+  });
+
+  it('cuts the SQL out of function bodies and rule definitions as the loader reads them', () => {
+    expect(sqlBody('BEGIN ATOMIC\n SELECT 1;\n SELECT 2;\nEND')).toBe('\n SELECT 1;\n SELECT 2;\n');
+    expect(sqlBody('RETURN (x * 2)')).toBe('SELECT  (x * 2)');
+    expect(sqlBody('SELECT $1')).toBe('SELECT $1');
+    expect(
+      ruleActionText('CREATE RULE r AS\n    ON SELECT TO public.t DO INSTEAD  SELECT 1;'),
+    ).toBe('SELECT 1');
+    expect(ruleActionText('CREATE RULE r AS ON SELECT TO t DO ALSO (SELECT 1; SELECT 2)')).toBe(
+      'SELECT 1; SELECT 2',
+    );
+    expect(ruleActionText('garbage')).toBeUndefined();
   });
 });

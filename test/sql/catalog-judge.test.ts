@@ -36,6 +36,8 @@ const HARM = `
   CREATE FUNCTION gives_evil() RETURNS d_evil LANGUAGE sql AS 'SELECT 5';
   CREATE FUNCTION with_default(x bigint DEFAULT nextval('s')) RETURNS bigint LANGUAGE sql
     AS 'SELECT x';
+  CREATE FUNCTION atomic_bump() RETURNS bigint LANGUAGE sql
+    BEGIN ATOMIC SELECT 1; SELECT nextval('s'); END;
   CREATE TABLE secret (a int);
   INSERT INTO secret VALUES (1);
   ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
@@ -52,6 +54,8 @@ const CALM = `
   CREATE VIEW v_calm AS SELECT a FROM t;
   CREATE FUNCTION get_a(int) RETURNS int LANGUAGE sql STABLE AS 'SELECT a FROM t WHERE a = $1';
   CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql RETURN x * 2;
+  CREATE FUNCTION atomic_read(int) RETURNS int LANGUAGE sql
+    BEGIN ATOMIC SELECT a FROM t WHERE a = $1; END;
   CREATE FUNCTION add_ints(int, int) RETURNS int LANGUAGE sql AS 'SELECT $1 + $2';
   CREATE OPERATOR ### (leftarg = int, rightarg = int, function = add_ints);
   CREATE FUNCTION calm_f(t) RETURNS int LANGUAGE sql AS 'SELECT $1.a * 2';
@@ -145,6 +149,7 @@ const BLIND_SPOTS: Case[] = [
   ['harm', 'SELECT takes_evil(5)', 'write', 'argument of public.takes_evil()'],
   ['harm', 'SELECT gives_evil()', 'write', 'result of public.gives_evil()'],
   ['harm', 'SELECT with_default()', 'write', 'public.with_default()'],
+  ['harm', 'SELECT atomic_bump()', 'write', 'public.atomic_bump(): nextval() advances a sequence'],
   ['casts', 'SELECT 7::wrapped', 'write', 'cast pg_catalog.int4 -> public.wrapped'],
   ['casts', 'SELECT CAST(7 AS wrapped)', 'write', 'cast pg_catalog.int4 -> public.wrapped'],
   ['calm', "SELECT 'ok'::mood", 'read', ''],
@@ -152,6 +157,7 @@ const BLIND_SPOTS: Case[] = [
   ['calm', 'SELECT * FROM v_calm', 'read', ''],
   ['calm', 'SELECT get_a(1)', 'read', 'public.get_a() is a SQL function whose body only reads'],
   ['calm', 'SELECT twice(2)', 'read', 'public.twice() is a SQL function whose body only reads'],
+  ['calm', 'SELECT atomic_read(1)', 'read', 'public.atomic_read() is a SQL function'],
   ['calm', 'SELECT 1 ### 2', 'read', 'public.add_ints() is a SQL function whose body only reads'],
   ['calm', 'SELECT t.a, t.calm_f FROM t', 'read', ''],
   ['calm', 'SELECT * FROM open_rows', 'read', '', true],
