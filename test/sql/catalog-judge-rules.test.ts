@@ -25,6 +25,8 @@ const SETUP = `
   CREATE MATERIALIZED VIEW mv AS SELECT public.bump() AS n;
   CREATE FUNCTION get_a(int) RETURNS int LANGUAGE sql STABLE AS 'SELECT a FROM t WHERE a = $1';
   CREATE FUNCTION pl_read() RETURNS int LANGUAGE plpgsql AS 'BEGIN RETURN 1; END';
+  CREATE FUNCTION pl_cat(text, text) RETURNS text LANGUAGE plpgsql AS 'BEGIN RETURN $1 || $2; END';
+  CREATE OPERATOR <+> (leftarg = text, rightarg = text, function = pl_cat);
   CREATE FUNCTION definer_read() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';
   CREATE FUNCTION public.brin_summarize_range(text) RETURNS int LANGUAGE sql AS 'SELECT 1';
   SET check_function_bodies = off;
@@ -83,6 +85,15 @@ describe('judgeWithCatalog rules', () => {
     expect(classify('SELECT pl_read()', opts).class).toBe('write');
     expect(judged('SELECT pl_read()', opts).class).toBe('read');
     expect(await pgRuns('SELECT pl_read()')).toBe(true);
+  });
+
+  it('keeps a plpgsql operator a write unless policy allowlists the operator', async () => {
+    const sql = "SELECT 'a'::text <+> 'b'::text";
+    expect(judged(sql).class).toBe('write');
+    expect(judged(sql, { safeFunctions: ['operator(<+>)'] }).class).toBe('read');
+    expect(judged(sql, { safeFunctions: ['operator(public.<+>)'] }).class).toBe('read');
+    expect(judged(sql, { safeFunctions: ['operator(other.<+>)'] }).class).toBe('write');
+    expect(await pgRuns(sql)).toBe(true);
   });
 
   it('never infers a SECURITY DEFINER function, though PostgreSQL runs this one read-only', async () => {
