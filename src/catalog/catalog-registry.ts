@@ -84,6 +84,7 @@ export class CatalogRegistry {
         }
         return out;
       },
+      judgeUnseen,
       mayChange: mayChangeCatalog,
       changed: () => entry.markStale(),
     };
@@ -199,7 +200,21 @@ export class CatalogRegistry {
 }
 
 /** For databases past the limit: static rules, nothing to refresh. */
-const STATIC: CatalogCheck = { judge: (c) => c, mayChange: () => false, changed: () => {} };
+const STATIC: CatalogCheck = {
+  judge: (c) => c,
+  judgeUnseen: (c) => c,
+  mayChange: () => false,
+  changed: () => {},
+};
+
+/** See CatalogCheck.judgeUnseen. */
+function judgeUnseen(c: Classification): Classification {
+  if (CLASS_RANK[c.class] >= CLASS_RANK.write || !touchesUserObjects(c)) return c;
+  return escalate(
+    c,
+    'this session changed the catalog in a transaction that is still open, so what the statement names cannot be checked',
+  );
+}
 
 /** The upstream URL with another database: same host, credentials and TLS settings. */
 export function urlFor(upstreamUrl: string, database: string): string {
@@ -210,7 +225,11 @@ export function urlFor(upstreamUrl: string, database: string): string {
 
 function failedJudgement(c: Classification): Classification {
   if (CLASS_RANK[c.class] >= CLASS_RANK.write) return c;
-  const reason = 'the catalog check of this statement failed, so it may write';
+  return escalate(c, 'the catalog check of this statement failed, so it may write');
+}
+
+/** `c` as a write, with the reason on each statement it raises. */
+function escalate(c: Classification, reason: string): Classification {
   return {
     ...c,
     class: 'write',

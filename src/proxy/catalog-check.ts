@@ -13,6 +13,12 @@ export interface CatalogCheck {
    * settles on the stricter static verdict). Never rejects.
    */
   judge(c: Classification): Classification | Promise<Classification>;
+  /**
+   * The verdict for a session that has changed the catalog in a transaction still open
+   * (or in flight): it sees objects no snapshot can, so a statement naming anything a
+   * user could define is at least a write.
+   */
+  judgeUnseen(c: Classification): Classification;
   /** Whether a statement, once run, may have changed the catalog (DDL, DO, CALL, …). */
   mayChange(c: Classification): boolean;
   /**

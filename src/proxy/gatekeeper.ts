@@ -240,7 +240,14 @@ export class Gatekeeper {
     subject: string,
     out: Output,
   ): void {
-    const judged = this.deps.catalog ? this.deps.catalog.judge(static_) : static_;
+    const catalog = this.deps.catalog;
+    // After this session's own catalog change, until its transaction ends, the session sees
+    // objects the snapshot cannot (uncommitted): what names them is judged blind, strictly.
+    const judged = !catalog
+      ? static_
+      : this.catalogChangeAfter !== undefined
+        ? catalog.judgeUnseen(static_)
+        : catalog.judge(static_);
     if (judged instanceof Promise) {
       this.waitForCatalog({ frame, kind, subject }, judged);
       return;

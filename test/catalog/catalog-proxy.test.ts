@@ -82,7 +82,9 @@ beforeAll(async () => {
     CREATE VIEW plain AS SELECT id FROM t;
     CREATE VIEW bumps AS SELECT nextval('s') AS n;
     CREATE VIEW flips AS SELECT 1::bigint AS n;
-    CREATE VIEW sneaky AS SELECT 1::bigint AS n`);
+    CREATE VIEW sneaky AS SELECT 1::bigint AS n;
+    CREATE VIEW in_tx AS SELECT 1::bigint AS n;
+    CREATE VIEW extended AS SELECT 1::bigint AS n`);
   g = await rig(upstreamUrl('postgres'));
 });
 afterAll(async () => {
@@ -160,6 +162,50 @@ describe('freshness', () => {
     await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
     await done;
     await expectHeld(c, g, 'SELECT * FROM flips');
+    await c.end();
+  });
+
+  it('DDL in a transaction: what names user objects is held until the transaction ends', async () => {
+    const c = await client();
+    await c.query('BEGIN');
+    const ddl = `CREATE OR REPLACE VIEW in_tx AS SELECT nextval('s') AS n`;
+    const before = g.requests.length;
+    const done = c.query(ddl);
+    const req = await waitForRequest(g, before);
+    await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    await done;
+    // The session sees its uncommitted view; the snapshot cannot: held, whatever it names.
+    const held = await expectHeld(c, g, 'SELECT * FROM plain');
+    expect(held.classification.statements[0]!.reasons.join(' ')).toMatch(/still open/);
+    // The refusal failed the transaction, as any refused statement does.
+    await expect(c.query('SELECT 1 AS one')).rejects.toThrow(/transaction is aborted/);
+    await c.query('ROLLBACK');
+    // Rolled back: the view is plain again, and the reloaded snapshot says so.
+    expect((await c.query('SELECT * FROM in_tx')).rows).toEqual([{ n: '1' }]);
+    await c.end();
+  });
+
+  it('the extended protocol waits for a stale snapshot too', async () => {
+    const c = await client();
+    await c.query({ text: 'SELECT * FROM extended WHERE n > $1', values: [0] });
+    const ddl = `CREATE OR REPLACE VIEW extended AS SELECT nextval('s') AS n`;
+    const before = g.requests.length;
+    const done = c.query(ddl);
+    const req = await waitForRequest(g, before);
+    await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    await done;
+    const outcome = c.query({ text: 'SELECT * FROM extended WHERE n > $1', values: [0] }).then(
+      () => 'ran',
+      (err: Error) => err.message,
+    );
+    const held = await Promise.race([waitForRequest(g, before + 1), outcome]);
+    expect(typeof held).not.toBe('string');
+    await g.approvals.broker.deny((held as ApprovalRequest).id, 'dba', 'test');
+    expect(await outcome).toMatch(/was denied by dba/);
+    // A read through the extended protocol still passes, in order, on the same connection.
+    expect(
+      (await c.query({ text: 'SELECT id FROM plain WHERE id = $1', values: [1] })).rows,
+    ).toEqual([{ id: 1 }]);
     await c.end();
   });
 
