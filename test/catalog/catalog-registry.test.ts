@@ -170,6 +170,38 @@ describe('an unreadable catalog', () => {
     }
   });
 
+  it('a stale snapshot whose reload does not finish in time: the stricter of static and old', async () => {
+    // A stand-in that also lowers: it calls a statement naming `lowered` a read.
+    const judge: CatalogJudge = (c, catalog) =>
+      c.statements.some((s) => s.relations.some((r) => r.name === 'lowered'))
+        ? { ...c, class: 'read' }
+        : viewJudge(c, catalog);
+    const r = registry({ judge, maxWaitMs: 100 });
+    const check = r.forDatabase(db);
+    await r.settle(db);
+    // The reload cannot read pg_rewrite while this transaction holds it.
+    const blocker = await adminClient(db);
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query('LOCK TABLE pg_catalog.pg_rewrite IN ACCESS EXCLUSIVE MODE');
+      check.changed();
+      const c = classify('SELECT * FROM bumps');
+      const judged = check.judge(c);
+      expect(judged).toBeInstanceOf(Promise);
+      // The old snapshot knows the view writes: stricter than the static read.
+      expect(await verdict(judged)).toBe('write');
+      // What the old snapshot would lower stays at the static verdict.
+      const w = classify('DELETE FROM lowered');
+      expect(await check.judge(w)).toBe(w);
+      expect(r.status().databases[db]!.state).toBe('stale');
+    } finally {
+      await blocker.query('ROLLBACK');
+      await blocker.end();
+    }
+    await r.settle(db);
+    expect(r.status().databases[db]!.state).toBe('ready');
+  });
+
   it('a judge that throws holds the statement instead of passing it', async () => {
     const r = registry({
       judge: () => {
