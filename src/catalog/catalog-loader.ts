@@ -246,6 +246,9 @@ async function readAll(client: pg.Client, limits: CatalogLimits): Promise<Catalo
       defaults: Number(r.defaults),
       variadic: r.variadic === true,
     };
+    if (r.return_type) f.returnType = String(r.return_type);
+    const defaults = budget.text(r, 'arg_defaults');
+    if (defaults !== undefined) f.argDefaults = defaults;
     functionsByOid.set(f.oid, f);
     pushTo(functionsByName, f.name, f);
   }

@@ -102,7 +102,9 @@ SELECT p.oid::int8 AS oid, n.nspname AS schema, p.proname AS name, p.prokind::te
        pg_get_userbyid(p.proowner) AS owner,
        ARRAY(SELECT ${typeName('a.t')} FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY a(t, i)
               ORDER BY a.i) AS arg_types,
-       p.pronargdefaults AS defaults, p.provariadic <> 0 AS variadic
+       p.pronargdefaults AS defaults, p.provariadic <> 0 AS variadic,
+       ${typeName('p.prorettype')} AS return_type,
+       ${bounded('pg_get_expr(p.proargdefaults, 0)', 'arg_defaults')}
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
   JOIN pg_language l ON l.oid = p.prolang
  WHERE p.oid >= 16384 AND ${NOT_TEMP}

@@ -30,6 +30,8 @@ CREATE FUNCTION app.atomic(x int, y int DEFAULT 2) RETURNS int LANGUAGE sql IMMU
   RETURN x + y;
 CREATE FUNCTION app.pl(VARIADIC int[]) RETURNS int LANGUAGE plpgsql SECURITY DEFINER STABLE
   AS $$ BEGIN RETURN 1; END $$;
+CREATE FUNCTION app.defs(a int, b text DEFAULT 'x', c bigint DEFAULT nextval('app.seq'))
+  RETURNS app.pos LANGUAGE sql AS 'SELECT a';
 CREATE FUNCTION app.pair_to_int(app.pair) RETURNS int LANGUAGE sql AS 'SELECT 1';
 CREATE CAST (app.pair AS int) WITH FUNCTION app.pair_to_int(app.pair);
 CREATE CAST (app.mood AS text) WITH INOUT;
@@ -127,7 +129,20 @@ describe('loadCatalog', () => {
     expect(snap.functionsByOid.get(bump.oid)).toBe(bump);
     const atomic = snap.functionsByName.get('atomic')![0]!;
     expect(atomic.body).toMatch(/RETURN \(?x \+ y\)?/);
-    expect(atomic).toMatchObject({ volatility: 'immutable', defaults: 1 });
+    expect(atomic).toMatchObject({
+      volatility: 'immutable',
+      defaults: 1,
+      argDefaults: '2',
+      returnType: 'pg_catalog.int4',
+    });
+    expect(bump.argDefaults).toBeUndefined();
+    // Several defaults: one expression list, as SELECT takes it; the result type a domain.
+    expect(snap.functionsByName.get('defs')![0]).toMatchObject({
+      defaults: 2,
+      argDefaults: "'x'::text, nextval('app.seq'::regclass)",
+      returnType: 'app.pos',
+    });
+    expect(bump.returnType).toBe('pg_catalog.int8');
     const pl = snap.functionsByName.get('pl')![0]!;
     expect(pl).toMatchObject({
       language: 'plpgsql',
