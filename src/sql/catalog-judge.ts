@@ -8,7 +8,7 @@
 // opens anything. Findings are memoized per snapshot (WeakMap), so each view or function
 // is judged once per snapshot, and a statement that reaches no user object costs a few
 // Map lookups and comes back as the very same object.
-import type { CatalogSnapshot } from '../catalog/catalog-types.js';
+import type { CatalogCast, CatalogSnapshot } from '../catalog/catalog-types.js';
 import { UNLISTED_BUILTIN_FUNCTIONS } from './catalog-builtin-names.js';
 import {
   castCandidates,
@@ -16,6 +16,7 @@ import {
   functionCandidates,
   operatorCandidates,
   relationCandidates,
+  splitQualified,
   typeCandidates,
   type CatalogIndex,
 } from './catalog-index.js';
@@ -152,9 +153,14 @@ function assess(info: StatementInfo, ctx: Context, depth: number): Delta | null 
     for (const f of functionCandidates(index, parts)) note(judge.fn(f, depth));
   for (const parts of refs.operators)
     for (const op of operatorCandidates(index, parts)) note(judge.operator(op, depth));
+  /** Casts from a user type: they can only run where a value of that type is around. */
+  const fromUserTypes: CatalogCast[] = [];
   for (const parts of refs.types) {
     for (const t of typeCandidates(index, parts)) note(judge.type(t, depth));
-    for (const cast of castCandidates(index, parts)) note(judge.cast(cast, depth));
+    for (const cast of castCandidates(index, parts)) {
+      if (splitQualified(cast.source)[0] === 'pg_catalog') note(judge.cast(cast, depth));
+      else fromUserTypes.push(cast);
+    }
   }
   for (const { qualifier, field } of refs.fields) {
     const fns = functionCandidates(index, [field]);
@@ -170,6 +176,7 @@ function assess(info: StatementInfo, ctx: Context, depth: number): Delta | null 
       });
     }
   }
+  if (touched) for (const cast of fromUserTypes) found.push(judge.cast(cast, depth));
   const implicit = implicitCastFinding(index, judge, touched, depth);
   if (implicit) found.push(implicit);
   if (found.length === 0) return null;

@@ -36,6 +36,9 @@ const SETUP = `
   CREATE FUNCTION to_wrapped(int) RETURNS wrapped LANGUAGE plpgsql AS
     'BEGIN INSERT INTO log VALUES ($1); RETURN ''a''; END';
   CREATE CAST (int AS wrapped) WITH FUNCTION to_wrapped(int);
+  CREATE FUNCTION wrapped_to_int(wrapped) RETURNS int LANGUAGE plpgsql AS
+    'BEGIN INSERT INTO log VALUES (0); RETURN 0; END';
+  CREATE CAST (wrapped AS int) WITH FUNCTION wrapped_to_int(wrapped);
   CREATE VIEW chain_0 AS SELECT a FROM t;
   ${Array.from({ length: VIEWS }, (_, i) => `CREATE VIEW chain_${i + 1} AS SELECT a FROM chain_${i};`).join('\n')}
 `;
@@ -136,7 +139,7 @@ describe('judgeWithCatalog rules', () => {
       ...snapshot,
       casts: snapshot.casts.map(({ context: _, ...c }) => (context ? { ...c, context } : c)),
     });
-    expect(snapshot.casts.map((c) => c.context)).toEqual(['explicit']);
+    expect(snapshot.casts.map((c) => c.context)).toEqual(['explicit', 'explicit']);
     expect(judged('SELECT n FROM log').class).toBe('read');
     expect(await pgRuns('SELECT n FROM log')).toBe(true);
     expect(judged('SELECT 7::wrapped').class).toBe('write');
@@ -146,6 +149,15 @@ describe('judgeWithCatalog rules', () => {
       expect(c.class).toBe('write');
       expect(reasons(c)).toContain('an implicit cast pg_catalog.int4 -> public.wrapped');
     }
+  });
+
+  it('judges a cast from a user type only where a value of that type may be around', async () => {
+    expect(judged("SELECT '5'::int").class).toBe('read');
+    expect(await pgRuns("SELECT '5'::int")).toBe(true);
+    const c = judged("SELECT 'a'::wrapped::int");
+    expect(c.class).toBe('write');
+    expect(reasons(c)).toContain('cast public.wrapped -> pg_catalog.int4');
+    await expect(pgRuns("SELECT 'a'::wrapped::int")).rejects.toMatchObject({ code: '25006' });
   });
 
   it('fails closed for a read whose names were not recorded', () => {
