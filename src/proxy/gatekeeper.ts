@@ -169,8 +169,11 @@ export class Gatekeeper {
           raw[last] === 0 ? classifier.repeatedQuery(raw, HEADER_LENGTH, last) : undefined;
         if (
           repeat &&
-          // The catalog's verdict is the template's own when it touches no user object.
-          (!this.deps.catalog || this.deps.catalog.judge(repeat) === repeat) &&
+          // The catalog's verdict is the template's own when it touches no user object
+          // (and the session has no catalog change of its own in flight: full path then).
+          (!this.deps.catalog ||
+            (this.catalogChangeAfter === undefined &&
+              this.deps.catalog.judge(repeat) === repeat)) &&
           this.deps.policy.decide(this.deps.identity, repeat).action === 'allow'
         ) {
           classifier.queryRepeated(repeat);

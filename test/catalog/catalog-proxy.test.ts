@@ -175,7 +175,18 @@ describe('freshness', () => {
     await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
     await done;
     // The session sees its uncommitted view; the snapshot cannot: held, whatever it names.
-    const held = await expectHeld(c, g, 'SELECT * FROM plain');
+    // Approved twice, so that the session knows the statement's shape: a third one with
+    // other constants would otherwise pass on its bytes alone (the repeated-Query path).
+    for (const id of [1, 2]) {
+      const sql = `SELECT id FROM t WHERE id = ${id}`;
+      const n = g.requests.length;
+      const running = c.query(sql);
+      const r = await waitForRequest(g, n);
+      expect(r.sql).toBe(sql);
+      await g.approvals.broker.approve(r.id, { by: 'dba', source: 'local', anyOwner: true });
+      await running;
+    }
+    const held = await expectHeld(c, g, 'SELECT id FROM t WHERE id = 3');
     expect(held.classification.statements[0]!.reasons.join(' ')).toMatch(/still open/);
     // The refusal failed the transaction, as any refused statement does.
     await expect(c.query('SELECT 1 AS one')).rejects.toThrow(/transaction is aborted/);
