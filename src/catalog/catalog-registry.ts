@@ -11,7 +11,7 @@ import type { CatalogLimits } from './catalog-loader.js';
 import type { CatalogSnapshot } from './catalog-types.js';
 import { CatalogEntry, type CatalogEntryStatus } from './catalog-entry.js';
 import { touchesUserObjects } from './touches-user-objects.js';
-import { mayChangeCatalog } from './may-change-catalog.js';
+import { createsSessionObjects, mayChangeCatalog } from './may-change-catalog.js';
 import { canonicalOptions } from '../sql/classify.js';
 
 /** judgeWithCatalog's signature (src/sql/catalog-judge.ts). */
@@ -86,6 +86,7 @@ export class CatalogRegistry {
       },
       judgeUnseen,
       mayChange: mayChangeCatalog,
+      sessionObjects: createsSessionObjects,
       changed: () => entry.markStale(),
     };
   }
@@ -204,6 +205,7 @@ const STATIC: CatalogCheck = {
   judge: (c) => c,
   judgeUnseen: (c) => c,
   mayChange: () => false,
+  sessionObjects: () => false,
   changed: () => {},
 };
 
@@ -212,7 +214,7 @@ function judgeUnseen(c: Classification): Classification {
   if (CLASS_RANK[c.class] >= CLASS_RANK.write || !touchesUserObjects(c)) return c;
   return escalate(
     c,
-    'this session changed the catalog in a transaction that is still open, so what the statement names cannot be checked',
+    'this session sees catalog objects the snapshot cannot (its change in a transaction still open, or its temporary objects), so what the statement names cannot be checked',
   );
 }
 

@@ -14,11 +14,13 @@ export interface CatalogCheck {
    */
   judge(c: Classification): Classification | Promise<Classification>;
   /**
-   * The verdict for a session that has changed the catalog in a transaction still open
-   * (or in flight): it sees objects no snapshot can, so a statement naming anything a
-   * user could define is at least a write.
+   * The verdict for a session that sees objects no snapshot can (its catalog change in a
+   * transaction still open or in flight, or its temporary views, types and functions): a
+   * statement naming anything a user could define is at least a write.
    */
   judgeUnseen(c: Classification): Classification;
+  /** Whether a statement, once run, may have created objects only its session sees (pg_temp). */
+  sessionObjects(c: Classification): boolean;
   /** Whether a statement, once run, may have changed the catalog (DDL, DO, CALL, …). */
   mayChange(c: Classification): boolean;
   /**

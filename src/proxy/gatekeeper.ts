@@ -46,6 +46,8 @@ interface Held {
   cancelled?: string;
   /** It may change the catalog (DDL): once it has run, the snapshot is stale. */
   changesCatalog?: boolean;
+  /** It may create objects only this session sees (temporary views, functions, …). */
+  sessionObjects?: boolean;
 }
 
 /** A statement waiting for the catalog snapshot to be (re)loaded before its verdict. */
@@ -94,6 +96,8 @@ export class Gatekeeper {
    * which it has run (its transaction may still be open then).
    */
   private catalogChangeAfter: number | undefined;
+  /** The session may have temporary objects no snapshot sees: judged blind for good. */
+  private seesUnseen = false;
   private queue: Frame[] = [];
   private queuedBytes = 0;
   private syncsSent = 0;
@@ -173,6 +177,7 @@ export class Gatekeeper {
           // (and the session has no catalog change of its own in flight: full path then).
           (!this.deps.catalog ||
             (this.catalogChangeAfter === undefined &&
+              !this.seesUnseen &&
               this.deps.catalog.judge(repeat) === repeat)) &&
           this.deps.policy.decide(this.deps.identity, repeat).action === 'allow'
         ) {
@@ -248,7 +253,7 @@ export class Gatekeeper {
     // objects the snapshot cannot (uncommitted): what names them is judged blind, strictly.
     const judged = !catalog
       ? static_
-      : this.catalogChangeAfter !== undefined
+      : this.catalogChangeAfter !== undefined || this.seesUnseen
         ? catalog.judgeUnseen(static_)
         : catalog.judge(static_);
     if (judged instanceof Promise) {
@@ -303,7 +308,8 @@ export class Gatekeeper {
       case 'allow':
         if (kind === 'simple') this.syncsSent++;
         out.server.push(frame.raw);
-        if (c.class !== 'read' && this.deps.catalog?.mayChange(c)) this.catalogChanging(kind);
+        if (c.class !== 'read' && this.deps.catalog?.mayChange(c))
+          this.catalogChanging(kind, this.deps.catalog.sessionObjects(c));
         return;
       case 'deny':
         this.refuse(
@@ -379,6 +385,7 @@ export class Gatekeeper {
       kind,
       since: Date.now(),
       changesCatalog: this.deps.catalog?.mayChange(c) ?? false,
+      sessionObjects: this.deps.catalog?.sessionObjects(c) ?? false,
     };
     this.held = held;
     this.metrics.held.value++;
@@ -440,7 +447,7 @@ export class Gatekeeper {
       case 'approved':
         out.server.push(held.frame.raw);
         if (held.kind === 'simple') this.syncsSent++;
-        if (held.changesCatalog) this.catalogChanging(held.kind);
+        if (held.changesCatalog) this.catalogChanging(held.kind, held.sessionObjects ?? false);
         if (held.handle) {
           this.trackers.push({
             handle: held.handle,
@@ -508,7 +515,8 @@ export class Gatekeeper {
   }
 
   /** Just sent a statement that may change the catalog (called after its Query is counted). */
-  private catalogChanging(kind: Kind): void {
+  private catalogChanging(kind: Kind, sessionObjects: boolean): void {
+    if (sessionObjects) this.seesUnseen = true;
     const after = kind === 'simple' ? this.syncsSent : this.syncsSent + 1;
     this.catalogChangeAfter = Math.max(this.catalogChangeAfter ?? 0, after);
   }

@@ -196,6 +196,24 @@ describe('freshness', () => {
     await c.end();
   });
 
+  it('a temporary view (invisible to any snapshot): what the session names is held from then on', async () => {
+    const c = await client();
+    const ddl = `CREATE TEMP VIEW tv AS SELECT nextval('s') AS n`;
+    const before = g.requests.length;
+    const done = c.query(ddl);
+    const req = await waitForRequest(g, before);
+    await g.approvals.broker.approve(req.id, { by: 'dba', source: 'local', anyOwner: true });
+    await done;
+    const held = await expectHeld(c, g, 'SELECT * FROM tv');
+    expect(held.classification.statements[0]!.reasons.join(' ')).toMatch(/temporary objects/);
+    // Statements that name nothing still pass; other sessions are not affected.
+    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    const other = await client();
+    expect((await other.query('SELECT * FROM plain')).rows).toEqual([{ id: 1 }]);
+    await other.end();
+    await c.end();
+  });
+
   it('the extended protocol waits for a stale snapshot too', async () => {
     const c = await client();
     await c.query({ text: 'SELECT * FROM extended WHERE n > $1', values: [0] });

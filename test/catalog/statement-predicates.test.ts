@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classify, initClassifier } from '../../src/sql/classify.js';
 import { touchesUserObjects } from '../../src/catalog/touches-user-objects.js';
-import { mayChangeCatalog } from '../../src/catalog/may-change-catalog.js';
+import { createsSessionObjects, mayChangeCatalog } from '../../src/catalog/may-change-catalog.js';
 
 beforeAll(async () => {
   await initClassifier();
@@ -66,5 +66,30 @@ describe('mayChangeCatalog', () => {
     'SELECT * FROM t',
   ])('no: %s', (sql) => {
     expect(mayChangeCatalog(classify(sql))).toBe(false);
+  });
+});
+
+describe('createsSessionObjects', () => {
+  it.each([
+    "CREATE TEMP VIEW tv AS SELECT nextval('s')",
+    'CREATE TEMPORARY VIEW tv AS SELECT 1',
+    'CREATE OR REPLACE TEMP VIEW tv AS SELECT 1',
+    'CREATE FUNCTION pg_temp.f() RETURNS int LANGUAGE sql AS $$SELECT 1$$',
+    'CREATE DOMAIN pg_temp.d AS int CHECK (VALUE > 0)',
+    'CREATE TEMP SEQUENCE ts',
+  ])('yes: %s', (sql) => {
+    expect(createsSessionObjects(classify(sql))).toBe(true);
+  });
+
+  it.each([
+    'CREATE TEMP TABLE tt (id int)',
+    'CREATE TEMPORARY TABLE tt AS SELECT 1 AS id',
+    'CREATE GLOBAL TEMP TABLE tt (id int)',
+    'SELECT 1 AS id INTO TEMP tt',
+    'CREATE VIEW v AS SELECT 1',
+    'CREATE TABLE temp_data (id int)',
+    'INSERT INTO t VALUES (1)',
+  ])('no: %s', (sql) => {
+    expect(createsSessionObjects(classify(sql))).toBe(false);
   });
 });
