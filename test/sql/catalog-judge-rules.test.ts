@@ -19,6 +19,8 @@ const SETUP = `
   CREATE TABLE t (a int);
   INSERT INTO t VALUES (1);
   CREATE TABLE log (n int);
+  CREATE FUNCTION keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+  CREATE TRIGGER keep BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION keep();
   CREATE FUNCTION bump() RETURNS bigint LANGUAGE sql AS 'SELECT nextval(''public.s'')';
   CREATE VIEW v_evil AS SELECT bump() AS n;
   -- Maintenance runs with search_path pg_catalog: hence public.bump and public.s.
@@ -79,6 +81,12 @@ describe('judgeWithCatalog rules', () => {
       const c = classify(sql);
       expect(judgeWithCatalog(c, snapshot)).toBe(c);
     }
+  });
+
+  it('tells approvers that a write fires triggers (a read never does)', () => {
+    const c = judged('INSERT INTO t VALUES (2)');
+    expect(c.class).toBe('write');
+    expect(reasons(c)).toContain('public.t has triggers, which fire on this write');
   });
 
   it('keeps plpgsql a write unless policy allowlists it, then the call is a read', async () => {
