@@ -257,6 +257,10 @@ function applyDelta(s: StatementInfo, d: Delta | null): StatementInfo {
     risk: riskFor(s, d.class),
   };
   if (d.lowered) out.flags = s.flags.filter((f) => f !== Flag.unsafeFunction);
+  // What the catalog finds that writes is code a user object runs (a view's or CHECK's
+  // calls, a cast's, operator's or function's code): flagged as a static unsafe call is.
+  else if (CLASS_RANK[d.class] > CLASS_RANK[s.class] && !s.flags.includes(Flag.unsafeFunction))
+    out.flags = [...s.flags, Flag.unsafeFunction];
   return out;
 }
 

@@ -170,5 +170,6 @@ describe('judgeWithCatalog: the blind spots, both ways, labelled by PostgreSQL',
     expect(c.class).toBe(expected);
     expect(await label(dbs[db], sql, asRole)).toBe(expected);
     if (why) expect(c.statements[0]!.reasons.join('\n')).toContain(why);
+    expect(c.statements[0]!.flags.includes('unsafe_function')).toBe(expected === 'write');
   });
 });
