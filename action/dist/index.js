@@ -32867,7 +32867,8 @@ var PLAIN_FIELDS = [
   "flags",
   "risk",
   "reasons",
-  "fingerprint"
+  "fingerprint",
+  "catalogRefs"
 ];
 function reusable(c) {
   if (c.class !== "read" || c.error || c.statements.length !== 1) return false;
@@ -32904,7 +32905,9 @@ function rebind(e, sql, ascii) {
         flags: s.flags,
         risk: s.risk,
         reasons: s.reasons,
-        fingerprint: s.fingerprint
+        fingerprint: s.fingerprint,
+        // The same names for every text of the template: constants are not names.
+        catalogRefs: s.catalogRefs
       }
     ]
   };
@@ -33976,7 +33979,8 @@ function judgeFunction(parts, safeFunctions = []) {
   }
   return {
     class: "write",
-    reason: `${shown} is not on the side-effect-free allowlist, so it may write`
+    reason: `${shown} is not on the side-effect-free allowlist, so it may write`,
+    unlisted: true
   };
 }
 function policyAllows(schema2, name, entries) {
@@ -34005,7 +34009,8 @@ function judgeOperator(parts, safeFunctions = []) {
   }
   return {
     class: "write",
-    reason: `${shown} is not a built-in operator: it runs a user-defined function, which may write`
+    reason: `${shown} is not a built-in operator: it runs a user-defined function, which may write`,
+    unlisted: true
   };
 }
 
@@ -34442,16 +34447,32 @@ function walkStatement(kind, body, opts) {
     nestedStatements: [],
     locking: false,
     selectInto: false,
-    unknown: []
+    unknown: [],
+    refs: { calls: [], operators: [], types: [], fields: [], aliases: [], unlisted: [] },
+    listedCallClass: "read"
+  };
+  const refs = facts.refs;
+  const refKeys = /* @__PURE__ */ new Set();
+  const addRef = (list, tag, parts) => {
+    const key = `${tag}\0${parts.join("\0")}`;
+    if (refKeys.has(key)) return;
+    refKeys.add(key);
+    list.push(parts);
   };
   const relationKeys = /* @__PURE__ */ new Set();
   const cteNames = /* @__PURE__ */ new Set();
   let pinned;
   const safe = opts.safeFunctions ?? [];
   const stack = [{ type: kind, body, access: opts.topAccess, depth: 0, inCte: false }];
-  const noteCall = (display, verdict2) => {
+  const noteCall = (display, verdict2, ref) => {
     if (!facts.functions.includes(display)) facts.functions.push(display);
     if (verdict2.class === "read") return;
+    if (ref && verdict2.unlisted) {
+      if (!refs.unlisted.some((u) => u.kind === ref.kind && sameParts(u.name, ref.name)))
+        refs.unlisted.push(ref);
+    } else if (CLASS_RANK[verdict2.class] > CLASS_RANK[facts.listedCallClass]) {
+      facts.listedCallClass = verdict2.class;
+    }
     if (CLASS_RANK[verdict2.class] > CLASS_RANK[facts.callClass]) facts.callClass = verdict2.class;
     if (verdict2.class === "write") facts.unsafeCall = true;
     if (!facts.callReasons.includes(verdict2.reason)) facts.callReasons.push(verdict2.reason);
@@ -34521,6 +34542,8 @@ function walkStatement(kind, body, opts) {
         const schemaName = str(b.schemaname);
         if (frame.access === "read" && !schemaName && cteNames.has(name)) return;
         const schema2 = schemaName || (b.relpersistence === "t" ? "pg_temp" : !frame.creates && CATALOG_RELATIONS.has(name) ? "pg_catalog" : "public");
+        const alias = str(b.alias?.aliasname);
+        if (alias) refs.aliases.push({ alias, relation: schemaName ? [schemaName, name] : [name] });
         const key = `${schema2}\0${name}\0${frame.access}`;
         if (!relationKeys.has(key)) {
           relationKeys.add(key);
@@ -34556,14 +34579,49 @@ function walkStatement(kind, body, opts) {
         const parts = stringList(b.funcname);
         const verdict2 = judgeFunction(parts, safe);
         const display = functionDisplayName(parts);
+        addRef(refs.calls, "f", parts);
         if (verdict2.setConfig) {
           facts.settingChange = true;
           noteCall(display, setConfigVerdict(b.args, pinned?.get(b)));
-        } else noteCall(display, verdict2);
+        } else noteCall(display, verdict2, { kind: "function", name: parts });
         return;
       }
       case "A_Expr": {
-        if (OPERATOR_EXPR_KINDS.has(str(b.kind))) noteOperator(stringList(b.name));
+        const exprKind = str(b.kind);
+        if (OPERATOR_EXPR_KINDS.has(exprKind)) noteOperator(stringList(b.name));
+        else if (exprKind.startsWith("AEXPR_BETWEEN") || exprKind.startsWith("AEXPR_NOT_BETWEEN")) {
+          for (const op of [">=", "<=", "<", ">"]) addRef(refs.operators, "o", [op]);
+        }
+        return;
+      }
+      case "CaseExpr": {
+        if (b.arg !== void 0) addRef(refs.operators, "o", ["="]);
+        return;
+      }
+      case "SubLink": {
+        if (Array.isArray(b.operName) && b.operName.length > 0)
+          noteOperator(stringList(b.operName));
+        return;
+      }
+      case "TypeName": {
+        const names2 = stringList(b.names);
+        if (names2.length > 0) addRef(refs.types, "t", names2);
+        return;
+      }
+      case "ColumnRef": {
+        const fields = Array.isArray(b.fields) ? b.fields : [];
+        if (fields.length < 2) return;
+        const last = fields[fields.length - 1]?.String?.sval;
+        if (typeof last !== "string") return;
+        refs.fields.push({ qualifier: stringList(fields.slice(0, -1)), field: last });
+        return;
+      }
+      case "A_Indirection": {
+        if (!Array.isArray(b.indirection)) return;
+        for (const i of b.indirection) {
+          const field = i?.String?.sval;
+          if (typeof field === "string") refs.fields.push({ qualifier: [], field });
+        }
         return;
       }
       case "SortBy": {
@@ -34580,8 +34638,10 @@ function walkStatement(kind, body, opts) {
     }
   }
   function noteOperator(parts) {
+    addRef(refs.operators, "o", parts);
     const verdict2 = judgeOperator(parts, safe);
-    if (verdict2.class !== "read") noteCall(`operator(${parts.join(".")})`, verdict2);
+    if (verdict2.class !== "read")
+      noteCall(`operator(${parts.join(".")})`, verdict2, { kind: "operator", name: parts });
   }
   function setConfigVerdict(args, pinnedName2) {
     const list = Array.isArray(args) ? args : [];
@@ -34639,6 +34699,9 @@ function pushWrapped(stack, value, ctx, facts, where) {
   }
   const type = keys[0];
   stack.push({ type, body: value[type], ...ctx });
+}
+function sameParts(a, b) {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 function noWhere(kind, b) {
   return (kind === "UpdateStmt" || kind === "DeleteStmt") && !b.whereClause;
@@ -34838,6 +34901,8 @@ var Verdict = class {
   effect;
   /** Set when the SQL of a prepared statement or cursor query runs (EXECUTE, FETCH). */
   resolvedSql;
+  /** Names a catalog snapshot can resolve (see catalog-judge.ts). */
+  catalogRefs;
   /** Raises the class to at least `cls`, recording why. */
   raise(cls, reason) {
     if (CLASS_RANK[cls] > CLASS_RANK[this.class]) this.class = cls;
@@ -34872,8 +34937,13 @@ function classifyNode(node2, ctx) {
     generic = applyFamily(family, kind, body, facts, v, ctx);
   }
   applyUnknown(v, facts);
+  const beforeCalls = v.class;
   applyCalls(v, facts);
   if (generic) applyNested(v, facts, ctx.opts);
+  v.catalogRefs = {
+    ...facts.refs,
+    withoutUnlisted: withoutUnlisted(v, facts, beforeCalls, generic ? ctx.opts : void 0)
+  };
   if (v.reasons.length === 0)
     v.reason(describeReads(v, body.valuesLists ? "VALUES" : commandName(kind)));
   v.risk = riskOf(v, body);
@@ -35065,6 +35135,14 @@ function applyCalls(v, facts) {
   for (const r of facts.callReasons) v.raise(facts.callClass, r);
   if (facts.callClass !== "read") v.raise(facts.callClass, "");
 }
+function withoutUnlisted(v, facts, beforeCalls, nestedOpts) {
+  if (facts.refs.unlisted.length === 0) return v.class;
+  const scratch = new Verdict(v.kind);
+  scratch.raise(beforeCalls, "");
+  scratch.raise(facts.listedCallClass, "");
+  if (nestedOpts) applyNested(scratch, facts, nestedOpts);
+  return scratch.class;
+}
 function applyNested(v, facts, opts) {
   for (const d of facts.dml) {
     if (!d.nested) continue;
@@ -35213,6 +35291,7 @@ function toInfo(v, range) {
   };
   if (v.effect) info2.effect = v.effect;
   if (v.resolvedSql !== void 0) info2.resolvedSql = v.resolvedSql;
+  if (v.catalogRefs) info2.catalogRefs = v.catalogRefs;
   return info2;
 }
 function mostRestrictive(classes) {

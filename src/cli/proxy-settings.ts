@@ -24,6 +24,7 @@ export const PROXY_HELP = `Usage: sluice proxy [options]
   --drain-grace DURATION  on SIGTERM, how long held statements may still get a verdict
                           before sessions are closed (env SLUICE_DRAIN_GRACE, default 30s)
   --metrics-public        serve /metrics without the admin token (env SLUICE_METRICS_PUBLIC=1)
+  --no-catalog            judge statements without the upstream catalog (env SLUICE_CATALOG=off)
   --workers N             N processes share the listen port, one per core (env SLUICE_WORKERS,
                           default 1); they coordinate through the control database as replicas
 
@@ -39,6 +40,8 @@ export interface ProxySettings {
   graceMs: number;
   metricsPublic: boolean;
   workers: number;
+  /** --no-catalog: static rules only (env SLUICE_CATALOG=off is read by src/catalog). */
+  noCatalog: boolean;
   upstreamUrl?: string;
   controlUrl?: string;
   policiesDir?: string;
@@ -76,6 +79,7 @@ export function readProxySettings(argv: string[], env: NodeJS.ProcessEnv): Setti
         'drain-grace': { type: 'string' },
         'metrics-public': { type: 'boolean' },
         workers: { type: 'string' },
+        'no-catalog': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -125,6 +129,7 @@ export function readProxySettings(argv: string[], env: NodeJS.ProcessEnv): Setti
       graceMs: grace.ms,
       metricsPublic: args['metrics-public'] === true || env.SLUICE_METRICS_PUBLIC === '1',
       workers,
+      noCatalog: args['no-catalog'] === true,
       ...(upstreamUrl ? { upstreamUrl } : {}),
       ...(controlUrl ? { controlUrl } : {}),
       ...(policiesDir ? { policiesDir } : {}),

@@ -25,6 +25,7 @@ import { ProxyMetrics } from '../metrics/proxy-metrics.js';
 import { buildRequest, rowsFromTag, type HeldStatement } from './held-request.js';
 import { newNonce, substituteExecute, substituteQuery, type RewriteBook } from './refusal.js';
 import type { StatementClassifier } from './statement-classifier.js';
+import type { CatalogCheck } from './catalog-check.js';
 
 /** A Flush ('H') message. */
 const FLUSH = Buffer.from([0x48, 0, 0, 0, 4]);
@@ -43,6 +44,17 @@ interface Held {
   since: number;
   handle?: HeldHandle;
   cancelled?: string;
+  /** It may change the catalog (DDL): once it has run, the snapshot is stale. */
+  changesCatalog?: boolean;
+  /** It may create objects only this session sees (temporary views, functions, …). */
+  sessionObjects?: boolean;
+}
+
+/** A statement waiting for the catalog snapshot to be (re)loaded before its verdict. */
+interface Waiting {
+  frame: Frame;
+  kind: Kind;
+  subject: string;
 }
 
 interface Tracker {
@@ -69,6 +81,8 @@ export interface GatekeeperDeps {
   logger: Logger;
   /** Where statements and holds are counted (default: a private, unread set). */
   metrics?: ProxyMetrics;
+  /** The database's catalog (src/catalog): without it, static verdicts only. */
+  catalog?: CatalogCheck;
 }
 
 /** For gatekeepers made without metrics (tests, benches): counted, never read. */
@@ -76,6 +90,14 @@ let unread: ProxyMetrics | undefined;
 
 export class Gatekeeper {
   private held: Held | undefined;
+  private waiting: Waiting | undefined;
+  /**
+   * A statement that may change the catalog was sent: the count of ReadyForQuery after
+   * which it has run (its transaction may still be open then).
+   */
+  private catalogChangeAfter: number | undefined;
+  /** The session may have temporary objects no snapshot sees: judged blind for good. */
+  private seesUnseen = false;
   private queue: Frame[] = [];
   private queuedBytes = 0;
   private syncsSent = 0;
@@ -109,7 +131,9 @@ export class Gatekeeper {
    * session now cuts no work short (the drain after SIGTERM waits for this).
    */
   get idle(): boolean {
-    return !this.held && this.queue.length === 0 && this.syncsSent === this.readySeen;
+    return (
+      !this.held && !this.waiting && this.queue.length === 0 && this.syncsSent === this.readySeen
+    );
   }
 
   get holding(): boolean {
@@ -123,7 +147,7 @@ export class Gatekeeper {
   /** Inspects frames in order; frames after a held one wait in the queue. */
   process(frames: Frame[], out: Output): void {
     for (let i = 0; i < frames.length; i++) {
-      if (this.held) {
+      if (this.held || this.waiting) {
         for (; i < frames.length; i++) this.enqueue(frames[i]!);
         return;
       }
@@ -147,7 +171,16 @@ export class Gatekeeper {
         const last = raw.length - 1;
         const repeat =
           raw[last] === 0 ? classifier.repeatedQuery(raw, HEADER_LENGTH, last) : undefined;
-        if (repeat && this.deps.policy.decide(this.deps.identity, repeat).action === 'allow') {
+        if (
+          repeat &&
+          // The catalog's verdict is the template's own when it touches no user object
+          // (and the session has no catalog change of its own in flight: full path then).
+          (!this.deps.catalog ||
+            (this.catalogChangeAfter === undefined &&
+              !this.seesUnseen &&
+              this.deps.catalog.judge(repeat) === repeat)) &&
+          this.deps.policy.decide(this.deps.identity, repeat).action === 'allow'
+        ) {
           classifier.queryRepeated(repeat);
           this.counts[repeat.class].allow.value++;
           this.syncsSent++;
@@ -211,10 +244,51 @@ export class Gatekeeper {
   private gateStatement(
     frame: Frame,
     kind: Kind,
-    c: Classification,
+    static_: Classification,
     subject: string,
     out: Output,
   ): void {
+    const catalog = this.deps.catalog;
+    // After this session's own catalog change, until its transaction ends, the session sees
+    // objects the snapshot cannot (uncommitted): what names them is judged blind, strictly.
+    const judged = !catalog
+      ? static_
+      : this.catalogChangeAfter !== undefined || this.seesUnseen
+        ? catalog.judgeUnseen(static_)
+        : catalog.judge(static_);
+    if (judged instanceof Promise) {
+      this.waitForCatalog({ frame, kind, subject }, judged);
+      return;
+    }
+    this.decide(frame, kind, judged, subject, out);
+  }
+
+  /**
+   * The snapshot is being (re)loaded: this statement and every frame after it wait, in
+   * order, for its verdict (the wait is bounded by the catalog, which never rejects).
+   */
+  private waitForCatalog(w: Waiting, verdict: Promise<Classification>): void {
+    this.waiting = w;
+    void verdict.then((c) => {
+      if (this.waiting !== w) return;
+      this.waiting = undefined;
+      if (this.closed) return;
+      const out: Output = { server: [], client: [] };
+      this.decide(w.frame, w.kind, c, w.subject, out);
+      this.drainQueue(out);
+      this.deps.send(out);
+    });
+  }
+
+  /** Frames queued behind a verdict, gated in order now that it is given. */
+  private drainQueue(out: Output): void {
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.process(queued, out);
+  }
+
+  private decide(frame: Frame, kind: Kind, c: Classification, subject: string, out: Output): void {
     if (c.class === 'invalid') {
       this.counts.invalid.deny.value++;
       this.refuse(
@@ -234,6 +308,8 @@ export class Gatekeeper {
       case 'allow':
         if (kind === 'simple') this.syncsSent++;
         out.server.push(frame.raw);
+        if (c.class !== 'read' && this.deps.catalog?.mayChange(c))
+          this.catalogChanging(kind, this.deps.catalog.sessionObjects(c));
         return;
       case 'deny':
         this.refuse(
@@ -304,7 +380,13 @@ export class Gatekeeper {
       );
       return;
     }
-    const held: Held = { frame, kind, since: Date.now() };
+    const held: Held = {
+      frame,
+      kind,
+      since: Date.now(),
+      changesCatalog: this.deps.catalog?.mayChange(c) ?? false,
+      sessionObjects: this.deps.catalog?.sessionObjects(c) ?? false,
+    };
     this.held = held;
     this.metrics.held.value++;
     // The server buffers its answers to an extended-protocol batch until Sync or Flush;
@@ -365,6 +447,7 @@ export class Gatekeeper {
       case 'approved':
         out.server.push(held.frame.raw);
         if (held.kind === 'simple') this.syncsSent++;
+        if (held.changesCatalog) this.catalogChanging(held.kind, held.sessionObjects ?? false);
         if (held.handle) {
           this.trackers.push({
             handle: held.handle,
@@ -427,11 +510,15 @@ export class Gatekeeper {
         );
         break;
     }
-    const queued = this.queue;
-    this.queue = [];
-    this.queuedBytes = 0;
-    this.process(queued, out);
+    this.drainQueue(out);
     this.deps.send(out);
+  }
+
+  /** Just sent a statement that may change the catalog (called after its Query is counted). */
+  private catalogChanging(kind: Kind, sessionObjects: boolean): void {
+    if (sessionObjects) this.seesUnseen = true;
+    const after = kind === 'simple' ? this.syncsSent : this.syncsSent + 1;
+    this.catalogChangeAfter = Math.max(this.catalogChangeAfter ?? 0, after);
   }
 
   private refuse(kind: Kind, error: Omit<ErrorFields, 'severity'>, out: Output): void {
@@ -481,6 +568,13 @@ export class Gatekeeper {
     }
     this.readySeen++;
     this.rewrites.expire(this.readySeen);
+    // The catalog change is visible to the snapshot's side connection once its
+    // transaction has ended (committed or not: a rollback is a change back).
+    const after = this.catalogChangeAfter;
+    if (after !== undefined && this.readySeen >= after && this.deps.txStatus() === 'I') {
+      this.catalogChangeAfter = undefined;
+      this.deps.catalog?.changed();
+    }
     while (this.trackers.length > 0 && this.trackers[0]!.staleAfterReady <= this.readySeen) {
       const t = this.trackers.shift()!;
       const tag = t.tags.at(-1);
@@ -499,6 +593,8 @@ export class Gatekeeper {
   /** The client is gone: a held statement is cancelled and never runs. */
   dispose(reason = 'client disconnected'): void {
     this.closed = true;
+    this.waiting = undefined;
+    if (this.catalogChangeAfter !== undefined) this.deps.catalog?.changed();
     const held = this.held;
     if (held) {
       if (held.handle) held.handle.cancel(reason);

@@ -28,6 +28,8 @@ export interface ProxyOptions {
   gate?: ApprovalGate;
   classifierFactory?: () => StatementClassifier;
   requesterFor?: (pgUser: string) => string | undefined;
+  /** Catalog-aware verdicts per database (src/catalog/catalog-registry.ts). */
+  catalogFor?: import('./catalog-check.js').CatalogFor;
   maxQueuedBytes?: number;
   logger?: Logger;
   /** Connections, statements and holds are counted here (see src/metrics). */
@@ -91,6 +93,7 @@ export async function startProxy(opts: ProxyOptions): Promise<RunningProxy> {
         gate: opts.gate,
         classifierFactory: opts.classifierFactory,
         requesterFor: opts.requesterFor,
+        catalogFor: opts.catalogFor,
         maxQueuedBytes: opts.maxQueuedBytes ?? 16 * 1024 * 1024,
         logger,
         ...(metrics ? { metrics } : {}),

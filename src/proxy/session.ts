@@ -18,6 +18,7 @@ import { Gatekeeper, type Output } from './gatekeeper.js';
 import { ServerObserver } from './server-observer.js';
 import { checkStartup, PARSER_SETTINGS } from './startup-guard.js';
 import type { StatementClassifier } from './statement-classifier.js';
+import type { CatalogFor } from './catalog-check.js';
 import { connectUpstream, type UpstreamConfig } from './upstream.js';
 import { RewriteBook } from './refusal.js';
 import { forwardCancel } from './forward-cancel.js';
@@ -42,6 +43,8 @@ export interface SessionOptions {
   gate?: ApprovalGate;
   classifierFactory?: () => StatementClassifier;
   requesterFor?: (pgUser: string) => string | undefined;
+  /** The catalog of the session's database (src/catalog); without it, static verdicts. */
+  catalogFor?: CatalogFor;
   /** Client bytes queued behind a held statement before Sluice stops reading. */
   maxQueuedBytes: number;
   logger: Logger;
@@ -252,6 +255,11 @@ export class Session {
   private onAuthenticated(rewrites: RewriteBook): void {
     this.state = SessionState.ready;
     if (this.opts.policy && this.classifier) {
+      // After authentication: the database exists and the client may use it.
+      const catalog = this.opts.catalogFor?.(
+        this.identity.database,
+        this.opts.policy.classifierOptions(),
+      );
       this.gatekeeper = new Gatekeeper(
         {
           classifier: this.classifier,
@@ -269,6 +277,7 @@ export class Session {
           },
           logger: this.log,
           ...(this.opts.metrics ? { metrics: this.opts.metrics } : {}),
+          ...(catalog ? { catalog } : {}),
         },
         rewrites,
       );

@@ -225,6 +225,7 @@ function toInfo(
   };
   if (v.effect) info.effect = v.effect;
   if (v.resolvedSql !== undefined) info.resolvedSql = v.resolvedSql;
+  if (v.catalogRefs) info.catalogRefs = v.catalogRefs;
   return info;
 }
 

@@ -11,6 +11,8 @@ export interface FunctionVerdict {
   reason: string;
   /** set_config(): the caller must look at the arguments (see setting-rules.ts). */
   setConfig?: boolean;
+  /** A write only because the name is off the allowlist (a catalog may know better). */
+  unlisted?: boolean;
 }
 
 /** Refused whatever the schema: reach outside the database or into the server. */
@@ -118,6 +120,7 @@ export function judgeFunction(
   return {
     class: 'write',
     reason: `${shown} is not on the side-effect-free allowlist, so it may write`,
+    unlisted: true,
   };
 }
 
@@ -175,5 +178,6 @@ export function judgeOperator(
   return {
     class: 'write',
     reason: `${shown} is not a built-in operator: it runs a user-defined function, which may write`,
+    unlisted: true,
   };
 }

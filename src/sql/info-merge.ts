@@ -1,6 +1,7 @@
 // Combining classifications: a name that may hold one of several statements is judged by
 // the most restrictive of them, and a session-resolved EXECUTE/FETCH takes the class of
 // what it actually runs.
+import { mergeCatalogRefs } from './catalog-refs.js';
 import {
   CLASS_RANK,
   Flag,
@@ -48,6 +49,7 @@ export function mergeInfos(infos: readonly StatementInfo[], why: string): Statem
   }
   merged.resolvedSql = texts.join('\n-- or --\n');
   delete merged.effect;
+  setRefs(merged, infos);
   return merged;
 }
 
@@ -79,7 +81,21 @@ export function resolvedInfo(
     risk: ownClass === 'forbidden' ? 'critical' : target.risk,
     resolvedSql: target.resolvedSql ?? target.sql,
   };
+  // What runs is the target; the EXECUTE's own arguments are the base's (their unlisted
+  // calls cannot be lowered when the base class already counts them: ownClass).
+  setRefs(out, [
+    target,
+    base.catalogRefs
+      ? { ...base, catalogRefs: { ...base.catalogRefs, withoutUnlisted: ownClass } }
+      : base,
+  ]);
   return out;
+}
+
+function setRefs(info: StatementInfo, from: readonly StatementInfo[]): void {
+  const refs = mergeCatalogRefs(from);
+  if (refs) info.catalogRefs = refs;
+  else delete info.catalogRefs;
 }
 
 export function classificationOf(

@@ -8,7 +8,7 @@ import { riskOf } from './risk.js';
 import { applySessionFamily, unknownPreparedReason } from './session-rules.js';
 import { Family, familyOf } from './statement-kinds.js';
 import { walkStatement, type WalkFacts } from './tree-walker.js';
-import { Flag, type ClassifierOptions, type StatementInfo } from './types.js';
+import { Flag, type ClassifierOptions, type StatementClass, type StatementInfo } from './types.js';
 import { Verdict } from './verdict.js';
 
 export interface RuleContext {
@@ -43,8 +43,13 @@ export function classifyNode(node: unknown, ctx: RuleContext): Verdict {
     generic = applyFamily(family, kind, body, facts, v, ctx);
   }
   applyUnknown(v, facts);
+  const beforeCalls = v.class;
   applyCalls(v, facts);
   if (generic) applyNested(v, facts, ctx.opts);
+  v.catalogRefs = {
+    ...facts.refs,
+    withoutUnlisted: withoutUnlisted(v, facts, beforeCalls, generic ? ctx.opts : undefined),
+  };
   if (v.reasons.length === 0)
     v.reason(describeReads(v, body.valuesLists ? 'VALUES' : commandName(kind)));
   v.risk = riskOf(v, body);
@@ -265,6 +270,24 @@ function applyCalls(v: Verdict, facts: WalkFacts): void {
   if (facts.unsafeCall) v.flag(Flag.unsafeFunction);
   for (const r of facts.callReasons) v.raise(facts.callClass, r);
   if (facts.callClass !== 'read') v.raise(facts.callClass, '');
+}
+
+/**
+ * The class the statement would have if the calls held only for being off the allowlist
+ * were known to read: the rest of the rules applied to a scratch verdict.
+ */
+function withoutUnlisted(
+  v: Verdict,
+  facts: WalkFacts,
+  beforeCalls: StatementClass,
+  nestedOpts: ClassifierOptions | undefined,
+): StatementClass {
+  if (facts.refs.unlisted.length === 0) return v.class;
+  const scratch = new Verdict(v.kind);
+  scratch.raise(beforeCalls, '');
+  scratch.raise(facts.listedCallClass, '');
+  if (nestedOpts) applyNested(scratch, facts, nestedOpts);
+  return scratch.class;
 }
 
 function applyNested(v: Verdict, facts: WalkFacts, opts: ClassifierOptions): void {

@@ -173,6 +173,7 @@ const PLAIN_FIELDS = [
   'risk',
   'reasons',
   'fingerprint',
+  'catalogRefs',
 ] as const satisfies readonly (keyof StatementInfo)[];
 
 function reusable(c: Classification): boolean {
@@ -225,6 +226,8 @@ function rebind(e: Entry, sql: string, ascii: boolean): Classification {
         risk: s.risk,
         reasons: s.reasons,
         fingerprint: s.fingerprint,
+        // The same names for every text of the template: constants are not names.
+        catalogRefs: s.catalogRefs!,
       },
     ],
   };

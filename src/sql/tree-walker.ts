@@ -24,7 +24,13 @@ import {
   stringList,
   constString,
 } from './tree-nodes.js';
-import { CLASS_RANK, type Access, type RelationRef, type StatementClass } from './types.js';
+import {
+  CLASS_RANK,
+  type Access,
+  type CatalogRefs,
+  type RelationRef,
+  type StatementClass,
+} from './types.js';
 
 export { constString, stringList };
 
@@ -52,6 +58,10 @@ export interface WalkFacts {
   locking: boolean;
   selectInto: boolean;
   unknown: string[];
+  /** Names a catalog snapshot can resolve (withoutUnlisted is filled in by the rules). */
+  refs: Omit<CatalogRefs, 'withoutUnlisted'>;
+  /** Most restrictive class implied by calls other than the `unlisted` ones. */
+  listedCallClass: StatementClass;
 }
 
 interface Frame {
@@ -92,6 +102,17 @@ export function walkStatement(
     locking: false,
     selectInto: false,
     unknown: [],
+    refs: { calls: [], operators: [], types: [], fields: [], aliases: [], unlisted: [] },
+    listedCallClass: 'read',
+  };
+  const refs = facts.refs;
+  /** Dedupes refs by kind and name (a long IN list repeats its operator). */
+  const refKeys = new Set<string>();
+  const addRef = (list: string[][], tag: string, parts: string[]): void => {
+    const key = `${tag}\u0000${parts.join('\u0000')}`;
+    if (refKeys.has(key)) return;
+    refKeys.add(key);
+    list.push(parts);
   };
   const relationKeys = new Set<string>();
   const cteNames = new Set<string>();
@@ -100,9 +121,19 @@ export function walkStatement(
   const safe = opts.safeFunctions ?? [];
   const stack: Frame[] = [{ type: kind, body, access: opts.topAccess, depth: 0, inCte: false }];
 
-  const noteCall = (display: string, verdict: FunctionVerdict): void => {
+  const noteCall = (
+    display: string,
+    verdict: FunctionVerdict,
+    ref?: { kind: 'function' | 'operator'; name: string[] },
+  ): void => {
     if (!facts.functions.includes(display)) facts.functions.push(display);
     if (verdict.class === 'read') return;
+    if (ref && verdict.unlisted) {
+      if (!refs.unlisted.some((u) => u.kind === ref.kind && sameParts(u.name, ref.name)))
+        refs.unlisted.push(ref);
+    } else if (CLASS_RANK[verdict.class] > CLASS_RANK[facts.listedCallClass]) {
+      facts.listedCallClass = verdict.class;
+    }
     if (CLASS_RANK[verdict.class] > CLASS_RANK[facts.callClass]) facts.callClass = verdict.class;
     if (verdict.class === 'write') facts.unsafeCall = true;
     if (!facts.callReasons.includes(verdict.reason)) facts.callReasons.push(verdict.reason);
@@ -181,6 +212,8 @@ export function walkStatement(
             : !frame.creates && CATALOG_RELATIONS.has(name)
               ? 'pg_catalog'
               : 'public');
+        const alias = str((b.alias as Body | undefined)?.aliasname);
+        if (alias) refs.aliases.push({ alias, relation: schemaName ? [schemaName, name] : [name] });
         const key = `${schema}\u0000${name}\u0000${frame.access}`;
         if (!relationKeys.has(key)) {
           relationKeys.add(key);
@@ -217,14 +250,52 @@ export function walkStatement(
         const parts = stringList(b.funcname);
         const verdict = judgeFunction(parts, safe);
         const display = functionDisplayName(parts);
+        addRef(refs.calls, 'f', parts);
         if (verdict.setConfig) {
           facts.settingChange = true;
           noteCall(display, setConfigVerdict(b.args, pinned?.get(b)));
-        } else noteCall(display, verdict);
+        } else noteCall(display, verdict, { kind: 'function', name: parts });
         return;
       }
       case 'A_Expr': {
-        if (OPERATOR_EXPR_KINDS.has(str(b.kind))) noteOperator(stringList(b.name));
+        const exprKind = str(b.kind);
+        if (OPERATOR_EXPR_KINDS.has(exprKind)) noteOperator(stringList(b.name));
+        else if (exprKind.startsWith('AEXPR_BETWEEN') || exprKind.startsWith('AEXPR_NOT_BETWEEN')) {
+          // BETWEEN is rewritten to >= and <= (and their negations): user operators may run.
+          for (const op of ['>=', '<=', '<', '>']) addRef(refs.operators, 'o', [op]);
+        }
+        return;
+      }
+      case 'CaseExpr': {
+        // CASE x WHEN y compares with the = operator of x's type.
+        if (b.arg !== undefined) addRef(refs.operators, 'o', ['=']);
+        return;
+      }
+      case 'SubLink': {
+        // x op ANY (SELECT ...): the operator is a call like any other.
+        if (Array.isArray(b.operName) && b.operName.length > 0)
+          noteOperator(stringList(b.operName));
+        return;
+      }
+      case 'TypeName': {
+        const names = stringList(b.names);
+        if (names.length > 0) addRef(refs.types, 't', names);
+        return;
+      }
+      case 'ColumnRef': {
+        const fields = Array.isArray(b.fields) ? b.fields : [];
+        if (fields.length < 2) return;
+        const last = ((fields[fields.length - 1] as Body)?.String as Body | undefined)?.sval;
+        if (typeof last !== 'string') return;
+        refs.fields.push({ qualifier: stringList(fields.slice(0, -1)), field: last });
+        return;
+      }
+      case 'A_Indirection': {
+        if (!Array.isArray(b.indirection)) return;
+        for (const i of b.indirection) {
+          const field = ((i as Body)?.String as Body | undefined)?.sval;
+          if (typeof field === 'string') refs.fields.push({ qualifier: [], field });
+        }
         return;
       }
       case 'SortBy': {
@@ -242,8 +313,10 @@ export function walkStatement(
   }
 
   function noteOperator(parts: string[]): void {
+    addRef(refs.operators, 'o', parts);
     const verdict = judgeOperator(parts, safe);
-    if (verdict.class !== 'read') noteCall(`operator(${parts.join('.')})`, verdict);
+    if (verdict.class !== 'read')
+      noteCall(`operator(${parts.join('.')})`, verdict, { kind: 'operator', name: parts });
   }
 
   function setConfigVerdict(args: unknown, pinnedName: string | undefined): FunctionVerdict {
@@ -321,6 +394,10 @@ function pushWrapped(
   }
   const type = keys[0]!;
   stack.push({ type, body: value[type], ...ctx });
+}
+
+function sameParts(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function noWhere(kind: string, b: Body): boolean {

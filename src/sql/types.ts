@@ -81,6 +81,34 @@ export interface StatementInfo {
   resolvedSql?: string;
   /** What the statement does to per-session names; consumed by SessionClassifier. */
   effect?: SessionEffect;
+  /** Names only the database's catalog can resolve (src/sql/catalog-judge.ts). */
+  catalogRefs?: CatalogRefs;
+}
+
+/**
+ * The names in a statement that may reach a user object: collected by the walker with the
+ * static classification (they depend only on the text, so they are cached with it) and
+ * resolved against a catalog snapshot by judgeWithCatalog().
+ */
+export interface CatalogRefs {
+  /** Function calls, as written (['app', 'fn'] or ['fn']). */
+  calls: string[][];
+  /** Operator names, as written (['='] or ['app', '=']), including those BETWEEN and CASE imply. */
+  operators: string[][];
+  /** Type names of casts, typed literals and other type references (array types by element). */
+  types: string[][];
+  /** `q.f` column references and `(expr).f` selections: f may be a call f(q). */
+  fields: { qualifier: string[]; field: string }[];
+  /** FROM-list aliases: alias -> the relation name it stands for (as written). */
+  aliases: { alias: string; relation: string[] }[];
+  /**
+   * The class the statement would have without the calls and operators the static rules
+   * hold only for being off the allowlist (`unlisted`): what a catalog that proves those
+   * calls read-only may lower it to.
+   */
+  withoutUnlisted: StatementClass;
+  /** The calls and operators held only for being off the allowlist. */
+  unlisted: { kind: 'function' | 'operator'; name: string[] }[];
 }
 
 /**

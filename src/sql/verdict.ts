@@ -2,6 +2,7 @@
 // can make a statement more restrictive, never less), with a reason for every rise.
 import {
   CLASS_RANK,
+  type CatalogRefs,
   type Flag,
   type RelationRef,
   type Risk,
@@ -19,6 +20,8 @@ export class Verdict {
   effect: SessionEffect | undefined;
   /** Set when the SQL of a prepared statement or cursor query runs (EXECUTE, FETCH). */
   resolvedSql: string | undefined;
+  /** Names a catalog snapshot can resolve (see catalog-judge.ts). */
+  catalogRefs: CatalogRefs | undefined;
 
   constructor(readonly kind: string) {}
 

@@ -163,6 +163,12 @@ describe('sluice proxy --workers 2', () => {
       expect(list).toHaveLength(2);
       expect(list.every((w) => w.state === 'ready' && (w.sessions ?? 0) > 0)).toBe(true);
       expect(list.reduce((n, w) => n + (w.sessions ?? 0), 0)).toBe(6);
+      // Each worker keeps its own catalog snapshots, and says how they are.
+      const catalog = (await api('GET', '/api/status')).json().catalog as {
+        workers: { index: number; catalog: unknown }[];
+      };
+      expect(catalog.workers.map((w) => w.index)).toEqual([0, 1]);
+      expect(catalog.workers.every((w) => w.catalog !== undefined)).toBe(true);
       expect(await metric('sluice_connections')).toBe(6);
       const ready = await fetch(`${adminUrl}/readyz`);
       expect(ready.status).toBe(200);

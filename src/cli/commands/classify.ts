@@ -4,6 +4,12 @@
 import { parseArgs } from 'node:util';
 import { classifyAsync, initClassifier } from '../../sql/classify.js';
 import type { Classification, ClassifierOptions, StatementInfo } from '../../sql/types.js';
+import {
+  applyCatalog,
+  describeSnapshot,
+  loadCliCatalog,
+  snapshotJson,
+} from '../../catalog/cli-catalog.js';
 
 const HELP = `Usage: sluice classify [options] [SQL]
 
@@ -16,6 +22,8 @@ Options:
                          (repeatable; what a policy's safe_functions would add)
   --locking-is-read      SELECT ... FOR UPDATE/SHARE is a read, not a write
   --force-read-only      BEGIN ... READ WRITE is forbidden (policy forces read-only)
+  --upstream URL         also judge with that database's catalog (its views, types, casts,
+                         operators and functions), as the proxy does; postgres://user:pw@host/db
   -h, --help             this help
 `;
 
@@ -32,6 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         'safe-function': { type: 'string', multiple: true },
         'locking-is-read': { type: 'boolean', default: false },
         'force-read-only': { type: 'boolean', default: false },
+        upstream: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -55,8 +64,24 @@ export async function run(argv: string[]): Promise<number> {
     safeFunctions: values['safe-function'] ?? [],
   };
   await initClassifier();
-  const c = await classifyAsync(sql, opts);
-  process.stdout.write(values.json ? JSON.stringify(toJson(c)) + '\n' : formatTable(c));
+  let c = await classifyAsync(sql, opts);
+  if (values.upstream === undefined) {
+    process.stdout.write(values.json ? JSON.stringify(toJson(c)) + '\n' : formatTable(c));
+    return 0;
+  }
+  let snapshot;
+  try {
+    snapshot = await loadCliCatalog(values.upstream);
+  } catch (err) {
+    process.stderr.write(`sluice classify: ${(err as Error).message}\n`);
+    return 1;
+  }
+  c = applyCatalog(c, snapshot, opts);
+  process.stdout.write(
+    values.json
+      ? JSON.stringify({ ...(toJson(c) as object), catalog: snapshotJson(snapshot) }) + '\n'
+      : `catalog: ${describeSnapshot(snapshot)}\n${formatTable(c)}`,
+  );
   return 0;
 }
 

@@ -16,12 +16,21 @@ import {
   type PolicyContext,
 } from '../../policy/report.js';
 import type { Decision, SessionIdentity } from '../../policy/types.js';
+import {
+  applyCatalog,
+  describeSnapshot,
+  loadCliCatalog,
+  snapshotJson,
+} from '../../catalog/cli-catalog.js';
+import type { CatalogSnapshot } from '../../catalog/catalog-types.js';
 
 const USAGE = `Usage: sluice explain --database D --user U [--application A] [--address IP]
-                      [--policies DIR] [--codeowners FILE] [--json] "SQL"
+                      [--policies DIR] [--codeowners FILE] [--upstream URL] [--json] "SQL"
 
 Shows, for each statement: the classification, the matching rule, the decision, the
-approval tier and the owners; then the decision for the whole query.`;
+approval tier and the owners; then the decision for the whole query.
+With --upstream, statements are also judged with database D's catalog on that server
+(connecting with the URL's credentials), as the proxy does.`;
 
 function decisionLines(d: Decision, ctx: PolicyContext): string[] {
   const out = [
@@ -77,6 +86,7 @@ export async function run(argv: string[]): Promise<number> {
         address: { type: 'string', default: '127.0.0.1' },
         policies: { type: 'string' },
         codeowners: { type: 'string' },
+        upstream: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -114,14 +124,24 @@ export async function run(argv: string[]): Promise<number> {
     clientAddress: v.address,
   };
   await initClassifier();
-  const c = classify(sql, ctx.policy.settings.classifier);
+  let c = classify(sql, ctx.policy.settings.classifier);
+  let snapshot: CatalogSnapshot | undefined;
+  if (v.upstream !== undefined) {
+    try {
+      snapshot = await loadCliCatalog(v.upstream, v.database);
+    } catch (err) {
+      process.stderr.write(`sluice explain: ${(err as Error).message}\n`);
+      return 1;
+    }
+    c = applyCatalog(c, snapshot, ctx.policy.settings.classifier);
+  }
   const each = evaluateStatements(ctx.policy, session, c, ctx.codeowners);
   const query = evaluate(ctx.policy, session, c, ctx.codeowners);
 
   if (v.json) {
     const statements = each.map((e) => ({ statement: e.statement, decision: e.decision }));
     process.stdout.write(
-      `${JSON.stringify({ session, policies: ctx.policy.files, codeowners: ctx.codeowners?.path ?? null, classification: { class: c.class, error: c.error }, statements, decision: query }, null, 2)}\n`,
+      `${JSON.stringify({ session, policies: ctx.policy.files, codeowners: ctx.codeowners?.path ?? null, ...(snapshot ? { catalog: snapshotJson(snapshot) } : {}), classification: { class: c.class, error: c.error }, statements, decision: query }, null, 2)}\n`,
     );
     return 0;
   }
@@ -129,6 +149,7 @@ export async function run(argv: string[]): Promise<number> {
     `session:    database ${session.database}, user ${session.user}, application ${JSON.stringify(session.applicationName)}, address ${session.clientAddress}`,
     `policy:     ${ctx.source === 'defaults' ? 'built-in defaults' : ctx.policy.files.join(', ') || '(no files: built-in defaults)'}`,
     `CODEOWNERS: ${ctx.codeowners?.path ?? '(none)'}`,
+    ...(snapshot ? [`catalog:    ${describeSnapshot(snapshot)}`] : []),
     `requester:  ${ctx.policy.settings.identities.has(session.user) ? `@${ctx.policy.settings.identities.get(session.user)} (settings.identities)` : `role ${session.user} has no GitHub login in settings.identities`}`,
   ];
   if (c.class === 'invalid' || c.class === 'forbidden' || each.length === 0) {

@@ -22,6 +22,7 @@ import { waitForStop } from '../stop-signals.js';
 import { readProxySettings } from '../proxy-settings.js';
 import { runWorker } from '../workers/run-worker.js';
 import { createListener } from '../workers/proxy-listener.js';
+import { catalogSettings, catalogStatus, openCatalog } from '../../catalog/open-catalog.js';
 
 export async function run(argv: string[]): Promise<number> {
   // A worker of `--workers N` runs this same command line (node:cluster forks it).
@@ -110,6 +111,10 @@ export async function run(argv: string[]): Promise<number> {
     approvals.broker.subscribe((e) => {
       if (e.type === 'resolved') metrics.approvalResolved(e.request);
     });
+    // Each process that serves sessions keeps its own snapshots: this one, or each worker.
+    const catalogConfig = catalogSettings(settings.noCatalog, env);
+    const catalog = workers === 1 ? openCatalog(upstream.url, catalogConfig, logger) : undefined;
+    if (catalog) cleanups.push(async () => catalog.close());
     const listener = createListener({
       workers,
       metrics,
@@ -123,6 +128,7 @@ export async function run(argv: string[]): Promise<number> {
         gate: approvals.broker,
         classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
         requesterFor: (user) => policy.githubLoginFor(user),
+        ...(catalog ? { catalogFor: (db, o) => catalog.forDatabase(db, o) } : {}),
         logger,
         metrics,
       }),
@@ -140,6 +146,7 @@ export async function run(argv: string[]): Promise<number> {
           ...(tls ? { tls } : {}),
           ...(maxMessageLength ? { maxMessageLength } : {}),
           ...(leaseMs !== undefined ? { leaseMs } : {}),
+          ...(settings.noCatalog ? { noCatalog: true } : {}),
         },
         logger,
         say: (line) => process.stderr.write(`${line}\n`),
@@ -163,6 +170,9 @@ export async function run(argv: string[]): Promise<number> {
     });
     adminServer.addStatus('policy', () => policy.status());
     adminServer.addStatus('proxy', () => listener.status());
+    adminServer.addStatus('catalog', () =>
+      workers === 1 ? catalogStatus(catalog) : listener.catalogStatus(),
+    );
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 

@@ -18,6 +18,8 @@ export interface ProxyListener {
   ready(): Promise<CheckResult>;
   /** For /api/status. */
   status(): Promise<Record<string, unknown>>;
+  /** With workers: each worker's catalog snapshots, for /api/status "catalog". */
+  catalogStatus(): Promise<unknown>;
   /** SIGHUP: the workers reload their policy too (this process reloads its own). */
   reload(): void;
   drain(graceMs: number): Promise<{ forced: number }>;
@@ -54,6 +56,7 @@ function inProcess(metrics: ProxyMetrics, options: () => ProxyOptions): ProxyLis
     metrics: () => Promise.resolve(metrics.render()),
     ready: () => Promise.resolve({ ok: true }),
     status: () => Promise.resolve({ workers: 1, sessions: proxy?.sessions() ?? 0 }),
+    catalogStatus: () => Promise.resolve(undefined),
     reload() {},
     drain: (graceMs) => started().drain(graceMs),
     close: () => proxy?.close() ?? Promise.resolve(),
@@ -100,6 +103,11 @@ function pooled(
         sessions: workers.reduce((n, w) => n + (w.sessions ?? 0), 0),
         processes: workers,
       };
+    },
+    async catalogStatus() {
+      if (!pool) return { workers: [] };
+      const { workers } = await pool.collect();
+      return { workers: workers.map((w) => ({ index: w.index, catalog: w.catalog })) };
     },
     reload: () => pool?.reload(),
     drain: (graceMs) => started().drain(graceMs),

@@ -12,6 +12,8 @@ import { initClassifier } from '../../sql/classify.js';
 import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger, type Logger } from '../../util/log.js';
 import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
+import { catalogSettings, catalogStatus, openCatalog } from '../../catalog/open-catalog.js';
+import type { CatalogRegistry } from '../../catalog/catalog-registry.js';
 import { FromWorker, ToWorker, WORKER_CONFIG_ENV, WorkerConfig } from './worker-messages.js';
 
 function send(m: FromWorker): void {
@@ -48,6 +50,7 @@ export async function runWorker(): Promise<number> {
   };
   let proxy: RunningProxy;
   let policy: PolicyStore;
+  let catalog: CatalogRegistry | undefined;
   const metrics = new ProxyMetrics();
   try {
     await initClassifier();
@@ -72,6 +75,13 @@ export async function runWorker(): Promise<number> {
       if (e.type === 'resolved') metrics.approvalResolved(e.request);
     });
     const store = policy;
+    const snapshots = openCatalog(
+      config.upstreamUrl,
+      catalogSettings(config.noCatalog, process.env),
+      logger,
+    );
+    catalog = snapshots;
+    if (snapshots) cleanups.push(async () => snapshots.close());
     proxy = await startProxy({
       listenHost: config.listenHost,
       listenPort: config.listenPort,
@@ -82,6 +92,7 @@ export async function runWorker(): Promise<number> {
       gate: approvals.broker,
       classifierFactory: () => new SessionClassifier(store.classifierOptions()),
       requesterFor: (user) => store.githubLoginFor(user),
+      ...(snapshots ? { catalogFor: (db, o) => snapshots.forDatabase(db, o) } : {}),
       logger,
       metrics,
       cancelElsewhere: (processId, secret, raw) => {
@@ -117,7 +128,13 @@ export async function runWorker(): Promise<number> {
           proxy.cancel(m.processId, Buffer.from(m.secret, 'hex'), Buffer.from(m.raw, 'base64'));
           return;
         case 'report':
-          send({ type: 'report', id: m.id, metrics: metrics.render(), sessions: proxy.sessions() });
+          send({
+            type: 'report',
+            id: m.id,
+            metrics: metrics.render(),
+            sessions: proxy.sessions(),
+            catalog: catalogStatus(catalog),
+          });
           return;
         case 'reload':
           void policy.reload();

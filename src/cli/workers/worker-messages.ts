@@ -29,6 +29,8 @@ export const FromWorker = z.discriminatedUnion('type', [
     id: z.number().int(),
     metrics: z.string(),
     sessions: z.number().int(),
+    /** The worker's catalog snapshots, as GET /api/status shows them. */
+    catalog: z.unknown(),
   }),
   z.object({ type: z.literal('drained'), forced: z.number().int() }),
   /** Start-up failed: the primary reports this instead of a bare exit code. */
@@ -51,6 +53,7 @@ export const WorkerConfig = z.object({
   tls: z.object({ certFile: z.string(), keyFile: z.string() }).optional(),
   maxMessageLength: z.number().int().positive().optional(),
   leaseMs: z.number().int().optional(),
+  noCatalog: z.boolean().optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;
 

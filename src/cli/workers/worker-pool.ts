@@ -35,6 +35,8 @@ export interface WorkerReport {
   restarts: number;
   /** Client sessions open on it now (undefined: it did not answer in time). */
   sessions?: number;
+  /** Its catalog snapshots (each worker keeps its own). */
+  catalog?: unknown;
 }
 
 export interface WorkerPoolOptions {
@@ -50,6 +52,12 @@ export interface WorkerPoolOptions {
 const REPORT_TIMEOUT_MS = 2000;
 /** A worker that dies is restarted after this, doubling up to the maximum. */
 const RESTART_DELAY_MS = 500;
+
+interface Report {
+  metrics: string;
+  sessions: number;
+  catalog: unknown;
+}
 const RESTART_DELAY_MAX_MS = 30_000;
 /** How long past its order (and drain grace) a worker may take to exit before SIGKILL. */
 const STOP_MARGIN_MS = 15_000;
@@ -60,7 +68,7 @@ export class WorkerPool {
   /** Sessions the workers had to close when the drain grace period ended. */
   private forced = 0;
   private nextReportId = 1;
-  private readonly reports = new Map<number, (r: { metrics: string; sessions: number }) => void>();
+  private readonly reports = new Map<number, (r: Report) => void>();
   host = '';
   port = 0;
 
@@ -114,7 +122,11 @@ export class WorkerPool {
               if (s !== slot && s.state === WorkerState.ready) this.sendTo(s, m);
             return;
           case 'report':
-            this.reports.get(m.id)?.({ metrics: m.metrics, sessions: m.sessions });
+            this.reports.get(m.id)?.({
+              metrics: m.metrics,
+              sessions: m.sessions,
+              catalog: m.catalog,
+            });
             return;
           case 'drained':
             this.forced += m.forced;
@@ -157,7 +169,7 @@ export class WorkerPool {
         const id = this.nextReportId++;
         let timer: NodeJS.Timeout | undefined;
         const answer = await Promise.race([
-          new Promise<{ metrics: string; sessions: number }>((resolve) => {
+          new Promise<Report>((resolve) => {
             this.reports.set(id, resolve);
             this.sendTo(s, { type: 'report', id });
           }),
@@ -177,7 +189,7 @@ export class WorkerPool {
         pid: s.worker.process.pid,
         state: s.state,
         restarts: s.restarts,
-        ...(answers[i] ? { sessions: answers[i].sessions } : {}),
+        ...(answers[i] ? { sessions: answers[i].sessions, catalog: answers[i].catalog } : {}),
       })),
     };
   }

@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { run } from './pg-run.js';
 import { splitPsqlScript } from './psql-script.js';
-import { runCorpusFile, type FileResult, type OracleConnection } from './oracle-runner.js';
+import {
+  runCorpusFile,
+  type FileResult,
+  type OracleCatalog,
+  type OracleConnection,
+} from './oracle-runner.js';
 import { classify } from '../../../src/sql/classify.js';
 import { oracleSkipReason } from './oracle-skips.js';
 
@@ -40,6 +45,7 @@ export async function runCorpus(
   files: CorpusFile[],
   conn: OracleConnection,
   lanes: number,
+  openCatalog?: (database: string) => Promise<OracleCatalog>,
 ): Promise<{ results: FileResult[]; rolesLeft: string[] }> {
   const admin = new pg.Client({ ...conn, database: 'postgres' });
   await admin.connect();
@@ -72,7 +78,7 @@ export async function runCorpus(
         const from = f.name.endsWith('/test_setup.sql') ? 'template1' : template;
         await adminQuery(`CREATE DATABASE ${db} TEMPLATE ${from} STRATEGY FILE_COPY`);
         try {
-          results.push(await runCorpusFile(f.name, f.text, conn, db));
+          results.push(await runCorpusFile(f.name, f.text, conn, db, openCatalog));
         } finally {
           await adminQuery(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => {});
         }

@@ -30,12 +30,25 @@ export interface FileResult {
   plainSelects: number;
   skipped: number;
   underParserMismatch: number;
+  /** Held by the static rules, read with the catalog, and PostgreSQL agreed. */
+  lowered: number;
   misses: Finding[];
   falseHolds: Finding[];
   skips: Finding[];
   /** Set when the connection had to be abandoned (a statement never answered). */
   aborted?: string;
   ms: number;
+}
+
+/**
+ * The catalog-aware run (oracle-catalog.ts): verdicts judged with a snapshot of the file's
+ * database, refreshed after statements that may have changed its catalog.
+ */
+export interface OracleCatalog {
+  judge(c: Classification): Classification;
+  /** Called after each statement ran for real, with its static verdict. */
+  settle(c: Classification): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface OracleConnection {
@@ -50,6 +63,7 @@ export async function runCorpusFile(
   text: string,
   conn: OracleConnection,
   database: string,
+  openCatalog?: (database: string) => Promise<OracleCatalog>,
 ): Promise<FileResult> {
   const started = performance.now();
   const result: FileResult = {
@@ -62,6 +76,7 @@ export async function runCorpusFile(
     plainSelects: 0,
     skipped: 0,
     underParserMismatch: 0,
+    lowered: 0,
     misses: [],
     falseHolds: [],
     skips: [],
@@ -84,6 +99,7 @@ export async function runCorpusFile(
   );
   await client.connect();
   session.readyForQuery();
+  const catalog = openCatalog ? await openCatalog(database) : undefined;
   try {
     await processStatements();
   } catch (err) {
@@ -91,6 +107,7 @@ export async function runCorpusFile(
     result.aborted = err.message;
   } finally {
     await client.end().catch(() => {});
+    await catalog?.close();
   }
   result.ms = performance.now() - started;
   return result;
@@ -99,7 +116,8 @@ export async function runCorpusFile(
     for (const s of splitPsqlScript(text)) {
       result.statements++;
       if (s.fallback) result.fallbackPieces++;
-      const c = session.query(s.sql);
+      const staticVerdict = session.query(s.sql);
+      const c = catalog ? catalog.judge(staticVerdict) : staticVerdict;
       const info = c.statements[0];
       const finding = (detail: string): Finding => ({
         file,
@@ -131,6 +149,13 @@ export async function runCorpusFile(
         if (c.class === 'read' || c.class === 'session')
           result.misses.push(finding(probe.message ?? ''));
       }
+      if (
+        probe &&
+        probe.code === undefined &&
+        staticVerdict.class === 'write' &&
+        c.class === 'read'
+      )
+        result.lowered++;
       if (isPlainSelect(c)) {
         result.plainSelects++;
         if (probe && probe.code === undefined && c.class !== 'read') {
@@ -141,6 +166,7 @@ export async function runCorpusFile(
       const real = await run(client, s.sql, s.copyData);
       if (real.code) session.serverError();
       session.readyForQuery();
+      await catalog?.settle(staticVerdict);
     }
   }
 }
