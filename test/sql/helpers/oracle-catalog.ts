@@ -1,7 +1,7 @@
 // The oracle's catalog-aware run: each corpus file's database gets a catalog snapshot,
-// read on a side connection as the proxy reads it, and reloaded whenever a statement that
-// was not a plain read has changed the catalog's fingerprint, so every statement is
-// judged with the objects the file created before it (other sessions' temporary objects
+// read on a side connection as the proxy reads it, and reloaded (when its fingerprint
+// moved) before the first statement after a change whose verdict could depend on it, so
+// every such statement is judged with the objects the file created before it (other sessions' temporary objects
 // are invisible to the snapshot, as to the proxy).
 import pg from 'pg';
 import { catalogFingerprint, loadCatalog } from '../../../src/catalog/catalog-loader.js';
@@ -16,12 +16,28 @@ export function catalogOpener(conn: OracleConnection) {
     side.on('error', () => {});
     await side.connect();
     let snapshot: CatalogSnapshot = await loadCatalog(side);
+    /** A statement that was not a plain read ran since the snapshot was checked. */
+    let dirty = false;
     return {
-      judge: (c: Classification) => judgeWithCatalog(c, snapshot),
-      async settle(c: Classification): Promise<void> {
-        if (c.class === 'read') return;
+      // Only a statement the catalog could judge read (static read or session, or a write
+      // made only by unlisted calls the catalog might prove read) needs the objects as they
+      // are now; any other stays at least a write with whatever snapshot, so the reload
+      // waits until a statement needs it. Misses and lowered holds are counted all the same.
+      async prepare(c: Classification): Promise<void> {
+        if (!dirty) return;
+        const mayRead =
+          c.class === 'read' ||
+          c.class === 'session' ||
+          c.statements.some((s) => (s.catalogRefs?.unlisted.length ?? 0) > 0);
+        if (!mayRead) return;
+        dirty = false;
         const now = await catalogFingerprint(side);
         if (now !== snapshot.fingerprint) snapshot = await loadCatalog(side);
+      },
+      judge: (c: Classification) => judgeWithCatalog(c, snapshot),
+      settle(c: Classification): Promise<void> {
+        if (c.class !== 'read') dirty = true;
+        return Promise.resolve();
       },
       close: () => side.end().catch(() => {}),
     };

@@ -45,6 +45,8 @@ export interface FileResult {
  * database, refreshed after statements that may have changed its catalog.
  */
 export interface OracleCatalog {
+  /** Called before `judge`: brings the snapshot up to date where the verdict depends on it. */
+  prepare(c: Classification): Promise<void>;
   judge(c: Classification): Classification;
   /** Called after each statement ran for real, with its static verdict. */
   settle(c: Classification): Promise<void>;
@@ -117,6 +119,7 @@ export async function runCorpusFile(
       result.statements++;
       if (s.fallback) result.fallbackPieces++;
       const staticVerdict = session.query(s.sql);
+      await catalog?.prepare(staticVerdict);
       const c = catalog ? catalog.judge(staticVerdict) : staticVerdict;
       const info = c.statements[0];
       const finding = (detail: string): Finding => ({
