@@ -35,7 +35,10 @@ export interface CatalogEntryStatus {
 
 export class CatalogEntry {
   state: CatalogState = CatalogState.absent;
-  /** The latest snapshot read; while stale it is the old one (never used to open anything). */
+  /**
+   * The latest snapshot read; while stale or unavailable it is the old one, used only to
+   * hold (never to open anything).
+   */
   snapshot: CatalogSnapshot | undefined;
   private lastError: string | undefined;
   private checkedAt: number | undefined;
@@ -160,7 +163,7 @@ export class CatalogEntry {
         'cannot read the catalog: classifying with the static rules only',
       );
     this.state = CatalogState.unavailable;
-    this.snapshot = undefined;
+    // The last snapshot is kept as a floor (see CatalogRegistry.floor), never as the truth.
     this.lastError = message;
     this.checkedAt = Date.now();
   }

@@ -160,7 +160,9 @@ export class CatalogRegistry {
   ): Classification | Promise<Classification> {
     const fresh = entry.fresh;
     if (fresh) return this.apply(c, fresh, opts);
-    if (entry.state === 'unavailable') return c;
+    // Unreadable now: what the last snapshot knew still holds a statement (a view it saw
+    // calling a writer stays held through an outage), it just never lowers one.
+    if (entry.state === 'unavailable') return this.floor(entry, c, opts);
     // Refused anyway, or naming nothing a user could define: the static verdict stands.
     if (c.class === 'invalid' || c.class === 'forbidden' || !touchesUserObjects(c)) return c;
     return this.waitAndJudge(entry, c, opts);
@@ -183,6 +185,11 @@ export class CatalogRegistry {
     // No fresh snapshot in time: the static verdict, or what the old snapshot says when
     // that is stricter (it may know a view the static rules cannot see into); the old
     // snapshot never lowers a verdict.
+    return this.floor(entry, c, opts);
+  }
+
+  /** The static verdict, or the last snapshot's when that is stricter; never lower. */
+  private floor(entry: CatalogEntry, c: Classification, opts: ClassifierOptions): Classification {
     const old = entry.snapshot;
     if (!old) return c;
     const j = this.apply(c, old, opts);

@@ -151,6 +151,30 @@ describe('an unreadable catalog', () => {
     expect(check.judge(c)).toMatchObject({ class: 'write' });
   });
 
+  it('unreadable after a snapshot: what that snapshot knew still holds, nothing is lowered', async () => {
+    const gone = `${db}_outage`;
+    await admin.query(`CREATE DATABASE ${gone}`);
+    const other = await adminClient(gone);
+    await other.query(`CREATE SEQUENCE s; CREATE VIEW bumps AS SELECT nextval('s') AS n`);
+    await other.end();
+    const r = registry();
+    const check = r.forDatabase(gone);
+    await r.settle(gone);
+    const c = classify('SELECT * FROM bumps');
+    expect(check.judge(c)).toMatchObject({ class: 'write' });
+    // An outage of the side connection: the database refuses connections.
+    await admin.query(`ALTER DATABASE ${gone} WITH ALLOW_CONNECTIONS false`);
+    try {
+      await r.checkNow(gone);
+      expect(r.status().databases[gone]!.state).toBe('unavailable');
+      expect(await verdict(check.judge(c))).toBe('write');
+      const plain = classify('SELECT 1');
+      expect(check.judge(plain)).toBe(plain);
+    } finally {
+      await admin.query(`ALTER DATABASE ${gone} WITH ALLOW_CONNECTIONS true`);
+    }
+  });
+
   it('a load that does not answer: the statement waits a bounded time, then is judged statically', async () => {
     // A server that accepts connections and never says a word.
     const sockets: net.Socket[] = [];

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { catalogFingerprint, loadCatalog } from '../../../src/catalog/catalog-loader.js';
 import type { CatalogSnapshot } from '../../../src/catalog/catalog-types.js';
 import { judgeWithCatalog } from '../../../src/sql/catalog-judge.js';
-import type { Classification } from '../../../src/sql/types.js';
+import { CLASS_RANK, type Classification } from '../../../src/sql/types.js';
 import type { OracleCatalog, OracleConnection } from './oracle-runner.js';
 
 export function catalogOpener(conn: OracleConnection) {
@@ -15,9 +15,14 @@ export function catalogOpener(conn: OracleConnection) {
     const side = new pg.Client({ ...conn, database, application_name: 'oracle catalog' });
     side.on('error', () => {});
     await side.connect();
+    // A file's open transaction may hold a catalog lock (REINDEX of a catalog index, LOCK
+    // on pg_class): the side connection then gives up after a while, as the proxy's does.
+    await side.query("SET lock_timeout = '2s'");
     let snapshot: CatalogSnapshot = await loadCatalog(side);
     /** A statement that was not a plain read ran since the snapshot was checked. */
     let dirty = false;
+    /** The last reload could not finish: judge as the proxy does, never below static. */
+    let stale = false;
     return {
       // Only a statement the catalog could judge read (static read or session, or a write
       // made only by unlisted calls the catalog might prove read) needs the objects as they
@@ -31,10 +36,20 @@ export function catalogOpener(conn: OracleConnection) {
           c.statements.some((s) => (s.catalogRefs?.unlisted.length ?? 0) > 0);
         if (!mayRead) return;
         dirty = false;
-        const now = await catalogFingerprint(side);
-        if (now !== snapshot.fingerprint) snapshot = await loadCatalog(side);
+        try {
+          const now = await catalogFingerprint(side);
+          if (now !== snapshot.fingerprint) snapshot = await loadCatalog(side);
+          stale = false;
+        } catch (err) {
+          if ((err as { code?: string }).code !== '55P03') throw err;
+          stale = true;
+          dirty = true;
+        }
       },
-      judge: (c: Classification) => judgeWithCatalog(c, snapshot),
+      judge(c: Classification): Classification {
+        const judged = judgeWithCatalog(c, snapshot);
+        return stale && CLASS_RANK[judged.class] < CLASS_RANK[c.class] ? c : judged;
+      },
       settle(c: Classification): Promise<void> {
         if (c.class !== 'read') dirty = true;
         return Promise.resolve();
