@@ -85,6 +85,11 @@ export async function connectCatalogClient(url: string, timeoutMs = 10_000): Pro
   client.on('error', () => {});
   try {
     await client.connect();
+    // A migration holding a catalog lock must not pile up blocked side connections (the
+    // client-side timeout ends the wait here, not the backend's): the server gives up too.
+    await client.query(
+      `SET lock_timeout = '${Math.ceil(timeoutMs / 2)}ms'; SET statement_timeout = '${timeoutMs}ms'`,
+    );
   } catch (err) {
     await client.end().catch(() => {});
     throw err;
