@@ -72,7 +72,7 @@ SELECT t.oid::int8 AS oid, n.nspname AS schema, t.typname AS name, t.typtype::te
          WHEN 'm' THEN (SELECT ${typeName('r.rngtypid')} FROM pg_range r WHERE r.rngmultitypid = t.oid)
        END AS subtype
   FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
- WHERE t.oid >= 16384 AND t.typcategory <> 'A' AND ${NOT_TEMP}
+ WHERE t.oid >= 16384 AND (t.typcategory <> 'A' OR t.typtype = 'd') AND ${NOT_TEMP}
  ORDER BY t.oid LIMIT $1`;
 
 export const CASTS_SQL = `

@@ -24,6 +24,7 @@ CREATE POLICY own ON app.t FOR SELECT USING (v = current_user) ;
 CREATE POLICY ins ON app.t FOR INSERT WITH CHECK (id > 0);
 CREATE TYPE app.mood AS ENUM ('sad', 'happy');
 CREATE DOMAIN app.pos AS int CHECK (VALUE > 0) CHECK (VALUE < 100);
+CREATE DOMAIN app.triple AS int[] CHECK (array_length(VALUE, 1) = 3);
 CREATE TYPE app.pair AS (a int, b text);
 CREATE FUNCTION app.bump(int) RETURNS bigint LANGUAGE sql AS 'SELECT nextval(''app.seq'')';
 CREATE FUNCTION app.atomic(x int, y int DEFAULT 2) RETURNS int LANGUAGE sql IMMUTABLE
@@ -108,8 +109,13 @@ describe('loadCatalog', () => {
       subtype: 'app.num_range',
     });
     expect(range.ioFunctions.length).toBeGreaterThanOrEqual(4);
-    // Array types are not kept: their element type is.
+    // Array types are not kept: their element type is. A domain over an array is a domain.
     expect(snap.types.has('app._mood')).toBe(false);
+    expect(snap.types.get('app.triple')).toMatchObject({
+      kind: 'domain',
+      baseType: 'pg_catalog._int4',
+      checks: ['((array_length(VALUE, 1) = 3))'],
+    });
   });
 
   it('functions: language, body (prosrc or the decompiled SQL body), attributes', () => {
