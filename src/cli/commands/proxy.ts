@@ -5,12 +5,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { parseUpstreamUrl } from '../../proxy/upstream.js';
-import { PolicyStore } from '../../policy/policy-store.js';
 import { openApprovals } from '../../approval/open-approvals.js';
 import { AdminServer } from '../../admin/admin-server.js';
 import { CONTROL_URL_FILE, resolveAdminToken, writeAdminToken } from '../../admin/admin-token.js';
 import { initClassifier } from '../../sql/classify.js';
-import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger } from '../../util/log.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../embedded-postgres.js';
 import { printBanner, type GitHubBanner } from '../banner.js';
@@ -20,6 +18,7 @@ import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
 import { proxyReadiness } from '../proxy-readiness.js';
 import { waitForStop } from '../stop-signals.js';
 import { readProxySettings } from '../proxy-settings.js';
+import { countApprovals, gatedSessions, openPolicy } from '../gated-sessions.js';
 import { runWorker } from '../workers/run-worker.js';
 import { createListener } from '../workers/proxy-listener.js';
 import { catalogSettings, catalogStatus, openCatalog } from '../../catalog/open-catalog.js';
@@ -80,14 +79,16 @@ export async function run(argv: string[]): Promise<number> {
     // CODEOWNERS beside the policies directory (its parent: the approvals checkout), or in
     // the working directory with the built-in defaults; --codeowners overrides both.
     const repoRoot = policiesDir ? path.dirname(policyDir) : process.cwd();
-    const policy = await PolicyStore.open({
-      dir: policyDir,
-      defaultsIfMissing: !policiesDir,
-      ...(codeowners ? { codeownersFile: codeowners } : {}),
-      repoRoot,
+    const policy = await openPolicy(
+      {
+        policyDir,
+        ...(policiesDir ? { policiesDir } : {}),
+        ...(codeowners ? { codeowners } : {}),
+        repoRoot,
+      },
       logger,
-      onReload: (ok) => metrics.policyReloaded(ok),
-    });
+      metrics,
+    );
     cleanups.push(async () => policy.close());
     if (readGitHubEnv(env).mode === 'app') {
       const refusal = codeownersRefusal({
@@ -108,9 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     cleanups.push(() => approvals.close());
     for (const w of approvals.warnings) process.stderr.write(`warning: ${w}\n`);
-    approvals.broker.subscribe((e) => {
-      if (e.type === 'resolved') metrics.approvalResolved(e.request);
-    });
+    countApprovals(approvals.broker, metrics);
     // Each process that serves sessions keeps its own snapshots: this one, or each worker.
     const catalogConfig = catalogSettings(settings.noCatalog, env);
     const catalog = workers === 1 ? openCatalog(upstream.url, catalogConfig, logger) : undefined;
@@ -118,19 +117,14 @@ export async function run(argv: string[]): Promise<number> {
     const listener = createListener({
       workers,
       metrics,
+      catalogStatus: () => catalogStatus(catalog),
       proxy: () => ({
         listenHost: listen.host,
         listenPort: listen.port,
         upstream,
         ...(tls ? { tls } : {}),
         ...(maxMessageLength ? { maxMessageLength } : {}),
-        policy,
-        gate: approvals.broker,
-        classifierFactory: () => new SessionClassifier(policy.classifierOptions()),
-        requesterFor: (user) => policy.githubLoginFor(user),
-        ...(catalog ? { catalogFor: (db, o) => catalog.forDatabase(db, o) } : {}),
-        logger,
-        metrics,
+        ...gatedSessions({ policy, broker: approvals.broker, catalog, logger, metrics }),
       }),
       pool: () => ({
         config: {
@@ -170,9 +164,7 @@ export async function run(argv: string[]): Promise<number> {
     });
     adminServer.addStatus('policy', () => policy.status());
     adminServer.addStatus('proxy', () => listener.status());
-    adminServer.addStatus('catalog', () =>
-      workers === 1 ? catalogStatus(catalog) : listener.catalogStatus(),
-    );
+    adminServer.addStatus('catalog', () => listener.catalogStatus());
     const adminAddr = await adminServer.listen();
     cleanups.push(() => adminServer.close());
 

@@ -18,7 +18,7 @@ export interface ProxyListener {
   ready(): Promise<CheckResult>;
   /** For /api/status. */
   status(): Promise<Record<string, unknown>>;
-  /** With workers: each worker's catalog snapshots, for /api/status "catalog". */
+  /** The catalog snapshots for /api/status "catalog": this process's, or each worker's. */
   catalogStatus(): Promise<unknown>;
   /** SIGHUP: the workers reload their policy too (this process reloads its own). */
   reload(): void;
@@ -29,15 +29,23 @@ export interface ProxyListener {
 export function createListener(o: {
   workers: number;
   metrics: ProxyMetrics;
+  /** This process's catalog status (workers = 1; each worker reports its own). */
+  catalogStatus: () => unknown;
   /** In-process proxy (workers = 1). */
   proxy: () => ProxyOptions;
   /** Worker pool (workers > 1). */
   pool: () => Omit<WorkerPoolOptions, 'count'>;
 }): ProxyListener {
-  return o.workers === 1 ? inProcess(o.metrics, o.proxy) : pooled(o.workers, o.metrics, o.pool);
+  return o.workers === 1
+    ? inProcess(o.metrics, o.proxy, o.catalogStatus)
+    : pooled(o.workers, o.metrics, o.pool);
 }
 
-function inProcess(metrics: ProxyMetrics, options: () => ProxyOptions): ProxyListener {
+function inProcess(
+  metrics: ProxyMetrics,
+  options: () => ProxyOptions,
+  catalogStatus: () => unknown,
+): ProxyListener {
   let proxy: RunningProxy | undefined;
   const started = (): RunningProxy => {
     if (!proxy) throw new Error('the proxy is not started');
@@ -56,7 +64,7 @@ function inProcess(metrics: ProxyMetrics, options: () => ProxyOptions): ProxyLis
     metrics: () => Promise.resolve(metrics.render()),
     ready: () => Promise.resolve({ ok: true }),
     status: () => Promise.resolve({ workers: 1, sessions: proxy?.sessions() ?? 0 }),
-    catalogStatus: () => Promise.resolve(undefined),
+    catalogStatus: () => Promise.resolve(catalogStatus()),
     reload() {},
     drain: (graceMs) => started().drain(graceMs),
     close: () => proxy?.close() ?? Promise.resolve(),

@@ -6,12 +6,12 @@
 // terminal reaches the whole process group.
 import { startProxy, type RunningProxy } from '../../proxy/server.js';
 import { parseUpstreamUrl } from '../../proxy/upstream.js';
-import { PolicyStore } from '../../policy/policy-store.js';
+import type { PolicyStore } from '../../policy/policy-store.js';
 import { openApprovals } from '../../approval/open-approvals.js';
 import { initClassifier } from '../../sql/classify.js';
-import { SessionClassifier } from '../../sql/session-classifier.js';
 import { createLogger, type Logger } from '../../util/log.js';
 import { ProxyMetrics } from '../../metrics/proxy-metrics.js';
+import { countApprovals, gatedSessions, openPolicy } from '../gated-sessions.js';
 import { catalogSettings, catalogStatus, openCatalog } from '../../catalog/open-catalog.js';
 import type { CatalogRegistry } from '../../catalog/catalog-registry.js';
 import { FromWorker, ToWorker, WORKER_CONFIG_ENV, WorkerConfig } from './worker-messages.js';
@@ -54,14 +54,7 @@ export async function runWorker(): Promise<number> {
   const metrics = new ProxyMetrics();
   try {
     await initClassifier();
-    policy = await PolicyStore.open({
-      dir: config.policyDir,
-      defaultsIfMissing: !config.policiesDir,
-      ...(config.codeowners ? { codeownersFile: config.codeowners } : {}),
-      repoRoot: config.repoRoot,
-      logger,
-      onReload: (ok) => metrics.policyReloaded(ok),
-    });
+    policy = await openPolicy(config, logger, metrics);
     cleanups.push(async () => policy.close());
     if (config.policiesDir) policy.watch();
     const approvals = await openApprovals({
@@ -71,10 +64,7 @@ export async function runWorker(): Promise<number> {
       ...(config.leaseMs !== undefined ? { leaseMs: config.leaseMs } : {}),
     });
     cleanups.push(() => approvals.close());
-    approvals.broker.subscribe((e) => {
-      if (e.type === 'resolved') metrics.approvalResolved(e.request);
-    });
-    const store = policy;
+    countApprovals(approvals.broker, metrics);
     const snapshots = openCatalog(
       config.upstreamUrl,
       catalogSettings(config.noCatalog, process.env),
@@ -88,13 +78,7 @@ export async function runWorker(): Promise<number> {
       upstream: parseUpstreamUrl(config.upstreamUrl),
       ...(config.tls ? { tls: config.tls } : {}),
       ...(config.maxMessageLength ? { maxMessageLength: config.maxMessageLength } : {}),
-      policy: store,
-      gate: approvals.broker,
-      classifierFactory: () => new SessionClassifier(store.classifierOptions()),
-      requesterFor: (user) => store.githubLoginFor(user),
-      ...(snapshots ? { catalogFor: (db, o) => snapshots.forDatabase(db, o) } : {}),
-      logger,
-      metrics,
+      ...gatedSessions({ policy, broker: approvals.broker, catalog: snapshots, logger, metrics }),
       cancelElsewhere: (processId, secret, raw) => {
         metrics.cancelsRelayed.value++;
         send({
