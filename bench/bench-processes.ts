@@ -4,6 +4,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
+import { startEmbeddedPostgres, type RunningPostgres } from '../src/cli/embedded-postgres.js';
+import { run } from './run-command.js';
 
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const CLOCK_TICKS = 100;
@@ -67,4 +69,64 @@ export function treeCpuSeconds(pid: number | undefined): number | undefined {
     total += cpuSeconds(Number(entry)) ?? 0;
   }
   return total;
+}
+
+/** A throwaway PostgreSQL tuned for throughput, initialised with pgbench's tables. */
+export async function startPgbenchDatabase(
+  scale: number,
+  maxConnections: number,
+): Promise<{ db: RunningPostgres; env: Record<string, string> }> {
+  const db = await startEmbeddedPostgres({
+    ephemeral: true,
+    maxConnections,
+    settings: {
+      fsync: 'off',
+      synchronous_commit: 'off',
+      full_page_writes: 'off',
+      autovacuum: 'off',
+      shared_buffers: '256MB',
+    },
+  });
+  const env = {
+    PGUSER: db.user,
+    PGPASSWORD: db.password,
+    PGDATABASE: 'postgres',
+    PGSSLMODE: 'disable',
+  };
+  process.stderr.write(`initialising pgbench scale ${scale}…\n`);
+  const init = await run(
+    'pgbench',
+    ['-i', '-q', '-s', String(scale), '-h', db.host, '-p', String(db.port)],
+    env,
+  );
+  if (init.code !== 0) {
+    await db.stop();
+    throw new Error(init.stderr);
+  }
+  return { db, env };
+}
+
+/** One pgbench run against 127.0.0.1:port (`-n`, two threads). */
+export function runPgbench(
+  flags: string[],
+  o: { seconds: number; port: number; clients: number; env: Record<string, string> },
+) {
+  return run(
+    'pgbench',
+    [
+      '-n',
+      ...flags,
+      '-c',
+      String(o.clients),
+      '-j',
+      '2',
+      '-T',
+      String(o.seconds),
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(o.port),
+    ],
+    o.env,
+  );
 }

@@ -12,10 +12,14 @@
 // Env: ROUNDS (5), DURATION seconds (6), WARMUP seconds (5), CLIENTS (8), SCALE (10),
 // TARGETS (a comma list of sluice, wire-only; direct and nodepipe always run).
 import type { ChildProcess } from 'node:child_process';
-import { startEmbeddedPostgres } from '../src/cli/embedded-postgres.js';
 import { freePort } from '../src/util/free-port.js';
-import { run } from './run-command.js';
-import { cpuSeconds, startChild, waitPort } from './bench-processes.js';
+import {
+  cpuSeconds,
+  runPgbench,
+  startChild,
+  startPgbenchDatabase,
+  waitPort,
+} from './bench-processes.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const DURATION = Number(process.env.DURATION ?? 6);
@@ -24,33 +28,9 @@ const CLIENTS = Number(process.env.CLIENTS ?? 8);
 const SCALE = Number(process.env.SCALE ?? 10);
 
 async function main(): Promise<void> {
-  const pg = await startEmbeddedPostgres({
-    ephemeral: true,
-    maxConnections: 100,
-    settings: {
-      fsync: 'off',
-      synchronous_commit: 'off',
-      full_page_writes: 'off',
-      autovacuum: 'off',
-      shared_buffers: '256MB',
-    },
-  });
+  const { db: pg, env: pgEnv } = await startPgbenchDatabase(SCALE, 100);
   const children: ChildProcess[] = [];
   try {
-    const pgEnv = {
-      PGUSER: pg.user,
-      PGPASSWORD: pg.password,
-      PGDATABASE: 'postgres',
-      PGSSLMODE: 'disable',
-    };
-    process.stderr.write(`initialising pgbench scale ${SCALE}…\n`);
-    const init = await run(
-      'pgbench',
-      ['-i', '-q', '-s', String(SCALE), '-h', pg.host, '-p', String(pg.port)],
-      pgEnv,
-    );
-    if (init.code !== 0) throw new Error(init.stderr);
-
     const sluicePort = await freePort();
     const rawPort = await freePort();
     const pipePort = await freePort();
@@ -100,24 +80,7 @@ async function main(): Promise<void> {
       'select-prepared': ['-S', '-M', 'prepared'],
     };
     const pgbench = (flags: string[], seconds: number, port: number) =>
-      run(
-        'pgbench',
-        [
-          '-n',
-          ...flags,
-          '-c',
-          String(CLIENTS),
-          '-j',
-          '2',
-          '-T',
-          String(seconds),
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(port),
-        ],
-        pgEnv,
-      );
+      runPgbench(flags, { seconds, port, clients: CLIENTS, env: pgEnv });
     if (WARMUP > 0) {
       process.stderr.write(`warming up each proxy for ${WARMUP}s per workload…\n`);
       for (const flags of Object.values(workloads))

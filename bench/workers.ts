@@ -15,10 +15,16 @@ import { chownSync, chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { startEmbeddedPostgres, type RunningPostgres } from '../src/cli/embedded-postgres.js';
+import type { RunningPostgres } from '../src/cli/embedded-postgres.js';
 import { freePort } from '../src/util/free-port.js';
 import { run } from './run-command.js';
-import { startChild, treeCpuSeconds, waitPort } from './bench-processes.js';
+import {
+  runPgbench,
+  startChild,
+  startPgbenchDatabase,
+  treeCpuSeconds,
+  waitPort,
+} from './bench-processes.js';
 
 const WORKERS = Number(process.env.WORKERS ?? availableParallelism());
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -96,32 +102,9 @@ function startSluice(db: RunningPostgres, port: number, workers: number, control
 }
 
 async function main(): Promise<void> {
-  const db = await startEmbeddedPostgres({
-    ephemeral: true,
-    maxConnections: 300,
-    settings: {
-      fsync: 'off',
-      synchronous_commit: 'off',
-      full_page_writes: 'off',
-      autovacuum: 'off',
-      shared_buffers: '256MB',
-    },
-  });
+  const { db: db, env: pgEnv } = await startPgbenchDatabase(SCALE, 300);
   const children: ChildProcess[] = [];
   try {
-    const pgEnv = {
-      PGUSER: db.user,
-      PGPASSWORD: db.password,
-      PGDATABASE: 'postgres',
-      PGSSLMODE: 'disable',
-    };
-    process.stderr.write(`initialising pgbench scale ${SCALE}…\n`);
-    const init = await run(
-      'pgbench',
-      ['-i', '-q', '-s', String(SCALE), '-h', db.host, '-p', String(db.port)],
-      pgEnv,
-    );
-    if (init.code !== 0) throw new Error(init.stderr);
     const admin = new pg.Client({ connectionString: db.url('postgres') });
     await admin.connect();
     await admin.query('CREATE DATABASE sluice_control');
@@ -152,24 +135,7 @@ async function main(): Promise<void> {
       'select-prepared': ['-S', '-M', 'prepared'],
     };
     const pgbench = (flags: string[], seconds: number, port: number) =>
-      run(
-        'pgbench',
-        [
-          '-n',
-          ...flags,
-          '-c',
-          String(CLIENTS),
-          '-j',
-          '2',
-          '-T',
-          String(seconds),
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(port),
-        ],
-        pgEnv,
-      );
+      runPgbench(flags, { seconds, port, clients: CLIENTS, env: pgEnv });
     const list = Object.entries(targets);
     if (WARMUP > 0) {
       process.stderr.write(`warming up each proxy for ${WARMUP}s per workload…\n`);
